@@ -1,0 +1,12 @@
+"""GreenCert's persistent data: SQLAlchemy 2 typed models, enums and migrations."""
+from models.applications import Application, EvidenceFile, Panel, Programme, Review
+from models.base import Base, utcnow
+from models.designations import Certificate, CertificateSequence, Designation, Notice, Objection
+from models.log import AuditEvent, OutboxItem, TransitionLog
+from models.people import ApiToken, Enterprise, Expert, Jurisdiction, User
+
+__all__ = [
+    "ApiToken", "Application", "AuditEvent", "Base", "Certificate", "CertificateSequence",
+    "Designation", "Enterprise", "EvidenceFile", "Expert", "Jurisdiction", "Notice", "Objection",
+    "OutboxItem", "Panel", "Programme", "Review", "TransitionLog", "User", "utcnow",
+]

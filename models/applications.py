@@ -1,0 +1,176 @@
+"""Programmes (申报批次), applications, evidence files, panels and reviews."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, enum_column, utcnow
+from models.enums import ApplicationState, Kind, Recommendation, ReviewState, Tier
+from models.people import Enterprise, Expert, Jurisdiction
+
+if TYPE_CHECKING:
+    from models.designations import Notice
+
+
+class Programme(Base):
+    """A call for applications opened by a bureau; its settings bind its applications for life."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint("closes_on >= opens_on", name="dates_ordered"),
+        CheckConstraint("panel_size >= 3 AND panel_size % 2 = 1", name="panel_size_odd"),
+        CheckConstraint("notice_working_days >= 1", name="notice_days_positive"),
+        CheckConstraint("validity_years >= 1", name="validity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"))
+    tier: Mapped[Tier] = mapped_column(enum_column(Tier, "tier"))
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
+    guideline: Mapped[str] = mapped_column(String(64))
+    opens_on: Mapped[date]
+    closes_on: Mapped[date]
+    pass_mark: Mapped[float]
+    panel_size: Mapped[int] = mapped_column(default=3)
+    notice_working_days: Mapped[int] = mapped_column(default=5)
+    validity_years: Mapped[int] = mapped_column(default=3)
+    report_due_month: Mapped[int] = mapped_column(default=4)
+    report_due_day: Mapped[int] = mapped_column(default=15)
+    divergence_threshold: Mapped[float] = mapped_column(default=15.0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+
+    def is_open_on(self, day: date) -> bool:
+        return self.opens_on <= day <= self.closes_on
+
+
+class Application(Base):
+    """An enterprise's application to a programme (申报); its lifecycle is workflow.application_machine."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(
+            "(state = 'designated') = (designated_at IS NOT NULL)", name="designated_has_date"
+        ),
+        CheckConstraint(
+            "(state = 'draft') OR (submitted_at IS NOT NULL) OR (state = 'withdrawn')",
+            name="submitted_has_date",
+        ),
+        Index("ix_applications_state_holding", "state", "holding_jurisdiction_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    state: Mapped[ApplicationState] = mapped_column(
+        enum_column(ApplicationState, "application_state"), default=ApplicationState.draft
+    )
+    holding_jurisdiction_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.code"))
+    guideline: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evaluation: Mapped[dict[str, Any] | None]
+    eligible: Mapped[bool | None]
+    auto_score: Mapped[float | None]
+    panel_score: Mapped[float | None]
+    clarification_question: Mapped[str | None] = mapped_column(Text)
+    clarification_answer: Mapped[str | None] = mapped_column(Text)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    designated_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    programme: Mapped[Programme] = relationship()
+    enterprise: Mapped[Enterprise] = relationship()
+    holding_jurisdiction: Mapped[Jurisdiction | None] = relationship()
+    evidence: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="application", order_by="EvidenceFile.id"
+    )
+    panel: Mapped[Panel | None] = relationship(back_populates="application", uselist=False)
+    notice: Mapped[Notice | None] = relationship(back_populates="applications")
+
+
+class EvidenceFile(Base):
+    """An uploaded supporting document (佐证材料), stored under a generated name."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    indicator: Mapped[str] = mapped_column(String(64), default="")
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="evidence")
+
+
+class Panel(Base):
+    """The expert panel drawn for one application, with the seed that reproduces the draw."""
+
+    __tablename__ = "panels"
+    __table_args__ = (UniqueConstraint("application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    size: Mapped[int]
+    seed: Mapped[str] = mapped_column(String(64))
+    excluded: Mapped[list[Any]] = mapped_column(default=list)
+    drawn_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="panel")
+    reviews: Mapped[list[Review]] = relationship(back_populates="panel", order_by="Review.id")
+
+
+class Review(Base):
+    """One expert's assignment on a panel and, once submitted, their scores."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("panel_id", "expert_id"),
+        CheckConstraint(
+            "(state = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_has_date"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
+    label: Mapped[str] = mapped_column(String(8))
+    state: Mapped[ReviewState] = mapped_column(
+        enum_column(ReviewState, "review_state"), default=ReviewState.invited
+    )
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    recommendation: Mapped[Recommendation | None] = mapped_column(
+        enum_column(Recommendation, "recommendation")
+    )
+    comments: Mapped[str] = mapped_column(Text, default="")
+    total: Mapped[float | None]
+    conflict_declaration: Mapped[str] = mapped_column(Text, default="")
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    panel: Mapped[Panel] = relationship(back_populates="reviews")
+    application: Mapped[Application] = relationship()
+    expert: Mapped[Expert] = relationship()

@@ -1,0 +1,124 @@
+"""Fixtures: one migrated database per backend (SQLite and the local PostgreSQL), the demo
+world seeded once into each, and a rolled-back transaction around every test."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ARGON2_PROFILE", "cheapest")
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.schema import upgrade
+from web import create_app
+from workflow import demo
+from workflow.db import make_engine
+
+CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The demo world is seeded as of this moment; its programmes are open around it.
+SEEDED_AT = datetime.now(timezone.utc)
+
+
+def unavailable(what: str, why: str) -> None:
+    """Skip locally when a server is missing; under CI=true the test fails instead."""
+    message = f"{what} is not available: {why}"
+    if CI:
+        pytest.fail(message + " (required under CI=true)", pytrace=False)
+    pytest.skip(message)
+
+
+def postgres_schema_engine(schema: str) -> Engine:
+    return make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+
+
+def new_postgres_schema() -> tuple[Engine, str]:
+    admin = make_engine(PG_URL)
+    try:
+        with admin.begin() as connection:
+            schema = f"gc_test_{uuid.uuid4().hex[:10]}"
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # noqa: BLE001 - any connection problem means "not available"
+        admin.dispose()
+        unavailable("PostgreSQL", str(error).splitlines()[0])
+    admin.dispose()
+    return postgres_schema_engine(schema), schema
+
+
+def drop_postgres_schema(schema: str) -> None:
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def seeded(engine: Engine) -> None:
+    upgrade(engine)
+    with Session(engine) as session:
+        demo.seed(session, SEEDED_AT)
+        session.commit()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'greencert.db'}")
+        seeded(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine, schema = new_postgres_schema()
+    try:
+        seeded(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions joined to one outer transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def db(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def app(factory: sessionmaker[Session], tmp_path: Path) -> Flask:
+    return create_app({
+        "SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None,
+        "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test",
+    })
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+def pytest_configure(config: Any) -> None:
+    os.environ.setdefault("ARGON2_PROFILE", "cheapest")

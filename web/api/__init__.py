@@ -1,0 +1,6 @@
+"""The JSON API under /api/v1."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from web.api import endpoints  # noqa: E402,F401  (registers the routes on bp)

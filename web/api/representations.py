@@ -1,0 +1,151 @@
+"""How resources look in the API (and in the JSON beside the public pages)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Programme,
+                    Review, TransitionLog, User)
+from models.enums import ReviewState, Role
+from workflow import applications, designations
+from workflow.actors import Actor, is_role
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def programme(p: Programme) -> dict[str, Any]:
+    return {
+        "id": p.id, "title": p.title, "kind": str(p.kind), "tier": str(p.tier),
+        "jurisdiction": p.jurisdiction_code, "guideline": p.guideline,
+        "opens_on": _iso(p.opens_on), "closes_on": _iso(p.closes_on), "pass_mark": p.pass_mark,
+        "panel_size": p.panel_size, "notice_working_days": p.notice_working_days,
+        "validity_years": p.validity_years,
+    }
+
+
+def enterprise(e: Enterprise) -> dict[str, Any]:
+    return {"id": e.id, "uscc": e.uscc, "name": e.name, "jurisdiction": e.jurisdiction_code,
+            "industry_codes": e.industry_codes}
+
+
+def user(u: User) -> dict[str, Any]:
+    return {"id": u.id, "username": u.username, "role": str(u.role), "name": u.display_name,
+            "jurisdiction": u.jurisdiction_code, "enterprise_id": u.enterprise_id}
+
+
+def expert(x: Expert) -> dict[str, Any]:
+    return {"id": x.id, "user_id": x.user_id, "name": x.name, "title": x.title,
+            "employer": x.employer, "employer_uscc": x.employer_uscc,
+            "specialties": x.specialties, "jurisdiction": x.jurisdiction_code, "active": x.active}
+
+
+def history(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(TransitionLog).where(
+        TransitionLog.entity == entity, TransitionLog.entity_id == entity_id).order_by(TransitionLog.id))
+    return [{"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
+             "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason} for r in rows]
+
+
+def application(session: Session, actor: Actor | None, a: Application) -> dict[str, Any]:
+    designation = designations.for_application(session, a)
+    reviews = a.panel.reviews if a.panel else []
+    return {
+        "id": a.id, "state": str(a.state), "version": a.version, "programme_id": a.programme_id,
+        "kind": str(a.programme.kind), "tier": str(a.programme.tier), "guideline": a.guideline,
+        "enterprise": enterprise(a.enterprise),
+        "holding_jurisdiction": a.holding_jurisdiction_code,
+        "available_actions": applications.available_actions(session, actor, a),
+        "data": a.data,
+        "evaluation": a.evaluation,
+        "auto_score": a.auto_score,
+        "panel_score": a.panel_score,
+        "clarification": {"question": a.clarification_question, "answer": a.clarification_answer},
+        "evidence": [{"id": f.id, "indicator": f.indicator, "name": f.original_name,
+                      "content_type": f.content_type, "size": f.size} for f in a.evidence],
+        "reviewers": [{"label": r.label, "state": str(r.state)} for r in reviews],
+        "notice_id": a.notice_id,
+        "submitted_at": _iso(a.submitted_at),
+        "history": history(session, "application", a.id),
+        "designation_id": designation.id if designation else None,
+    }
+
+
+def certificate(c: Certificate | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"number": c.number, "status": str(c.status), "issued_at": _iso(c.issued_at)}
+
+
+def designation(session: Session, actor: Actor | None, d: Designation) -> dict[str, Any]:
+    return {
+        "id": d.id, "state": str(d.state), "version": d.version, "kind": str(d.kind), "tier": str(d.tier),
+        "holder": {"name": d.enterprise.name, "uscc": d.enterprise.uscc},
+        "jurisdiction": d.jurisdiction_code, "application_id": d.application_id,
+        "valid_from": _iso(d.valid_from), "valid_until": _iso(d.valid_until),
+        "reason_code": str(d.reason_code) if d.reason_code else None, "reason": d.reason,
+        "rectify_by": _iso(d.rectify_by), "suspended_until": _iso(d.suspended_until),
+        "proposal": d.proposal,
+        "available_actions": designations.available_actions(session, actor, d),
+        "certificate": certificate(d.certificate),
+        "history": history(session, "designation", d.id),
+    }
+
+
+def public_certificate(c: Certificate) -> dict[str, Any]:
+    d = c.designation
+    status = str(c.status) if c.status.value in ("superseded",) else str(d.state)
+    if c.status.value == "pending":
+        status = "pending"
+    return {
+        "number": c.number, "holder": c.holder, "uscc": d.enterprise.uscc, "kind": str(d.kind),
+        "tier": str(d.tier), "issuer": d.jurisdiction.bureau_name,
+        "status": status, "certificate_status": str(c.status),
+        "valid_from": _iso(d.valid_from), "valid_until": _iso(d.valid_until),
+        "reason_code": str(d.reason_code) if d.reason_code else None,
+        "reason": d.reason if status in ("revoked", "suspended", "withdrawn") else "",
+        "suspended_until": _iso(d.suspended_until),
+        "changed_at": _iso(d.changed_at),
+    }
+
+
+def review(session: Session, actor: Actor, r: Review) -> dict[str, Any]:
+    a = r.application
+    body: dict[str, Any] = {
+        "id": r.id, "label": r.label, "state": str(r.state), "version": r.version,
+        "application": {"id": a.id, "enterprise": a.enterprise.name, "state": str(a.state),
+                        "guideline": a.guideline, "kind": str(a.programme.kind)},
+        "scores": r.scores, "reasons": r.reasons,
+        "recommendation": r.recommendation.value if r.recommendation else None,
+        "comments": r.comments, "total": r.total, "invited_at": _iso(r.invited_at),
+        "submitted_at": _iso(r.submitted_at),
+    }
+    # Blind scoring: other reviews are shown only once this expert's own is in.
+    if r.state is ReviewState.submitted:
+        body["panel"] = [{"label": o.label, "total": o.total, "state": str(o.state),
+                          "recommendation": o.recommendation.value if o.recommendation else None}
+                         for o in r.panel.reviews if o.id != r.id]
+    return body
+
+
+def notice(n: Notice, *, staff: bool = False) -> dict[str, Any]:
+    listed = [a for a in n.applications if staff or str(a.state) in ("public_notice", "designated")]
+    return {
+        "id": n.id, "title": n.title, "state": str(n.state), "starts_on": _iso(n.starts_on),
+        "ends_on": _iso(n.ends_on), "working_days": n.working_days,
+        "calendar_warning": n.calendar_warning,
+        "applications": [{"id": a.id, "enterprise": a.enterprise.name, "uscc": a.enterprise.uscc,
+                          "kind": str(a.programme.kind), "tier": str(a.programme.tier),
+                          "jurisdiction": a.enterprise.jurisdiction_code,
+                          "panel_score": a.panel_score} for a in listed],
+        "objections": [{"id": o.id, "application_id": o.application_id, "state": str(o.state),
+                        "filed_at": _iso(o.filed_at), "resolution": o.resolution}
+                       for o in n.objections],
+    }
+
+
+def can_see_all_notice_details(actor: Actor | None) -> bool:
+    return is_role(actor, Role.staff)

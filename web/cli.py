@@ -1,0 +1,230 @@
+"""The `greencert` command: demo, serve, worker, scheduler, tick, db upgrade, user add.
+
+Results go to stdout (JSON when the output is data), messages to stderr; any refusal or
+failure exits non-zero.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from models.enums import Role
+from web.config import from_environment
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _factory(database_url: str | None = None) -> Any:
+    from workflow.db import make_engine, session_factory
+
+    return session_factory(make_engine(database_url or from_environment()["DATABASE_URL"]))
+
+
+def _configure_runtime(factory: Any) -> None:
+    from workflow import runtime
+    from workflow.storage import LocalStorage
+
+    config = from_environment()
+    runtime.configure(runtime.Runtime(factory=factory, storage=LocalStorage(config["STORAGE_DIR"]),
+                                      base_url=config["BASE_URL"], redis_url=config["REDIS_URL"]))
+
+
+def _upgrade(database_url: str | None = None) -> None:
+    from models.schema import upgrade
+    from workflow.db import make_engine
+
+    upgrade(make_engine(database_url or from_environment()["DATABASE_URL"]))
+
+
+@click.group()
+def main() -> None:
+    """GreenCert: 绿色低碳工厂、园区、供应链管理企业认定与动态管理."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema and load the reference jurisdictions."""
+    _upgrade()
+    _say("database is at the newest revision; reference jurisdictions loaded")
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "staff", "expert"]), required=True)
+@click.option("--jurisdiction", default=None, help="GB/T 2260 code (required for staff)")
+@click.option("--password", default=None, help="prompted for when not given")
+@click.option("--name", default="")
+def user_add(username: str, role: str, jurisdiction: str | None, password: str | None, name: str) -> None:
+    """Add an admin, staff or expert account."""
+    from workflow import accounts
+    from workflow.actors import SYSTEM
+    from workflow.db import unit_of_work
+    from workflow.errors import WorkflowError
+
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        with unit_of_work(_factory()) as session:
+            if role == "expert":
+                expert = accounts.add_expert(
+                    session, SYSTEM, username=username, password=password, name=name or username,
+                    employer="", employer_uscc=None, specialties=["energy"],
+                    jurisdiction=jurisdiction or "330000")
+                created = expert.user
+            else:
+                created = accounts.add_user(session, username=username, password=password,
+                                            role=Role(role), jurisdiction=jurisdiction, name=name)
+            click.echo(json.dumps({"id": created.id, "username": created.username, "role": role,
+                                   "jurisdiction": created.jurisdiction_code}, ensure_ascii=False))
+    except WorkflowError as error:
+        _say(f"refused: {error.message} {json.dumps(error.details, ensure_ascii=False)}")
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--at", "at", default=None, help="ISO-8601 time to act as now (default: now)")
+def tick(at: str | None) -> None:
+    """Perform every time-based step due at --at (idempotent)."""
+    from workflow.db import unit_of_work
+    from workflow.tick import tick as run_tick
+
+    moment = _parse_time(at)
+    factory = _factory()
+    _configure_runtime(factory)
+    with unit_of_work(factory) as session:
+        summary = run_tick(session, moment)
+    _relay(factory)
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+def _parse_time(at: str | None) -> datetime:
+    if not at:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        _say(f"refused: --at {at!r} is not an ISO-8601 time, e.g. 2026-12-01T09:00:00+08:00")
+        sys.exit(2)
+    if moment.tzinfo is None:
+        from workflow.clock import CHINA
+
+        moment = moment.replace(tzinfo=CHINA)
+    return moment
+
+
+def _relay(factory: Any) -> int:
+    from workflow import outbox
+
+    config = from_environment()
+    connection = None
+    if config["REDIS_URL"]:
+        from redis import Redis
+
+        connection = Redis.from_url(config["REDIS_URL"])
+    return outbox.relay(factory, connection)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+def worker(burst: bool) -> None:
+    """Run an RQ worker on the evaluations, certificates and notifications queues."""
+    from redis import Redis
+    from rq import Worker
+
+    import workflow.certificate_pdf  # noqa: F401  (loaded before the fork: faster jobs)
+    from workflow.outbox import QUEUES
+
+    config = from_environment()
+    if not config["REDIS_URL"]:
+        _say("refused: REDIS_URL is not set; without Redis, jobs run inside the web process")
+        sys.exit(2)
+    _configure_runtime(_factory())
+    connection = Redis.from_url(config["REDIS_URL"])
+    Worker(list(QUEUES), connection=connection).work(burst=burst, with_scheduler=not burst)
+
+
+@main.command()
+@click.option("--interval", default=30.0, help="seconds between rounds")
+@click.option("--once", is_flag=True)
+def scheduler(interval: float, once: bool) -> None:
+    """Relay the outbox and run the tick, every --interval seconds."""
+    from workflow.db import unit_of_work
+    from workflow.tick import tick as run_tick
+
+    factory = _factory()
+    _configure_runtime(factory)
+    while True:
+        try:
+            with unit_of_work(factory) as session:
+                run_tick(session, datetime.now(timezone.utc))
+            _relay(factory)
+        except Exception as error:  # keep the scheduler alive; the next round retries
+            _say(f"scheduler round failed: {error}")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--workers", default=2, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web application with gunicorn."""
+    _gunicorn(host, port, workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-serve", is_flag=True, help="set up and print the accounts only")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """The embedded default: SQLite under instance/, demo data, jobs in-process."""
+    from workflow import demo as demo_world
+    from workflow.clock import now
+    from workflow.db import unit_of_work
+
+    _upgrade()
+    with unit_of_work(_factory()) as session:
+        rows = demo_world.seed(session, now())
+    _say("演示账号（密码均为 %s）:" % demo_world.PASSWORD)
+    for row in rows:
+        _say(f"  {row.role:<10} {row.username:<14} {row.description}")
+    _say(f"GreenCert 演示系统: http://{host}:{port}/")
+    if not no_serve:
+        _gunicorn(host, port, 2)
+
+
+def _gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            from web.wsgi import app
+
+            return app
+
+    Server().run()

@@ -1,0 +1,90 @@
+"""One JSON error envelope for the API, `{"error": {"code", "message", "details"}}`, and
+friendly Chinese error pages for the browser."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from web import db
+from workflow.errors import WorkflowError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "请求格式不正确",
+    401: "请先登录",
+    403: "无权执行该操作",
+    404: "页面或记录不存在",
+    405: "不支持该请求方法",
+    409: "与当前状态冲突",
+    413: "上传的文件过大",
+    415: "不支持的内容类型",
+    422: "输入有误",
+    500: "服务器内部错误，请稍后再试",
+}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+         422: "invalid", 500: "internal_error"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def envelope(status: int, message: str, details: dict[str, Any] | None = None,
+             code: str | None = None) -> Response:
+    response = jsonify({"error": {"code": code or CODES.get(status, "error"), "message": message,
+                                  "details": details or {}}})
+    response.status_code = status
+    return response
+
+
+def _respond(status: int, message: str, details: dict[str, Any] | None = None,
+             code: str | None = None) -> Any:
+    db.session().rollback()
+    if wants_json():
+        return envelope(status, message, details, code)
+    if status == 401:
+        return redirect(url_for("pages.login", next=request.full_path))
+    return render_template("error.html", status=status, message=message, details=details or {}), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(WorkflowError)
+    def workflow_error(error: WorkflowError) -> Any:
+        return _respond(error.status, error.message, error.details, error.code)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(error: ValidationError) -> Any:
+        fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        return _respond(422, "输入有误，请按提示修改", {"fields": fields}, "invalid")
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError) -> Any:
+        return _respond(409, "该记录已被他人修改，请刷新后再操作", None, "conflict")
+
+    @app.errorhandler(IntegrityError)
+    def integrity(error: IntegrityError) -> Any:
+        log.info("integrity error: %s", error)
+        return _respond(409, "与已有记录冲突，请刷新后再试", None, "conflict")
+
+    @app.errorhandler(CSRFError)
+    def csrf(error: CSRFError) -> Any:
+        return _respond(400, "页面已过期或来源不明，请刷新页面后重新提交", None, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        return _respond(status, MESSAGES.get(status, error.description or ""), None)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        log.exception("unhandled error")
+        return _respond(500, MESSAGES[500], None)

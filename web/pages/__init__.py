@@ -1,0 +1,6 @@
+"""Server-rendered pages for each audience: public, applicant, bureau staff, experts."""
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__)
+
+from web.pages import account, applicant, expert, public, staff  # noqa: E402,F401

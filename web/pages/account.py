@@ -1,0 +1,89 @@
+"""Log in, log out, and register an enterprise."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from models import Jurisdiction
+from models.enums import JurisdictionLevel, Role
+from models.schema import reference_rows
+from web import db
+from web.auth import SessionUser
+from web.pages import bp
+from web.pages.forms import field_errors
+from web.schemas import RegistrationIn
+from workflow import accounts
+from workflow.clock import now
+from workflow.errors import WorkflowError
+
+HOME = {Role.applicant: "pages.applicant_home", Role.staff: "pages.staff_home",
+        Role.expert: "pages.expert_home", Role.admin: "pages.staff_home"}
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        user = accounts.authenticate(db.session(), request.form.get("username", ""),
+                                     request.form.get("password", ""), now())
+        db.commit()
+        if user is not None:
+            login_user(SessionUser(user))
+            return redirect(_safe_next(request.args.get("next")) or url_for(HOME[user.role]))
+        error = "用户名或密码错误"
+    return render_template("login.html", error=error, username=request.form.get("username", "")), \
+        (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    flash("已退出登录", "info")
+    return redirect(url_for("pages.index"))
+
+
+def counties() -> list[Jurisdiction]:
+    return list(db.session().scalars(
+        select(Jurisdiction).where(Jurisdiction.level == JurisdictionLevel.county).order_by(Jurisdiction.code)))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        payload = {k: form.get(k, "").strip() for k in
+                   ("uscc", "name", "jurisdiction", "username", "password", "email", "address")}
+        payload["industry_codes"] = [c.strip().upper() for c in
+                                     form.get("industry_codes", "").replace("，", ",").split(",") if c.strip()]
+        try:
+            args = RegistrationIn().load(payload)
+            if form.get("password") != form.get("password_confirm"):
+                raise WorkflowError("两次输入的密码不一致",
+                                    {"fields": {"password_confirm": ["两次输入的密码不一致"]}})
+            _, user = accounts.register_enterprise(db.session(), **args)
+            db.commit()
+        except ValidationError as error:
+            errors = field_errors({"fields": error.messages})
+        except WorkflowError as error:
+            db.session().rollback()
+            errors = field_errors(error.details) or {"_": error.message}
+            if error.message and "_" not in errors and not error.details.get("fields"):
+                errors["_"] = error.message
+        else:
+            login_user(SessionUser(user))
+            flash("注册成功，欢迎使用。可以开始申报了。", "success")
+            return redirect(url_for("pages.applicant_home"))
+    divisions = reference_rows("industries.csv")
+    return render_template("register.html", errors=errors, form=form, counties=counties(),
+                           divisions=divisions), (422 if errors else 200)

@@ -1,0 +1,52 @@
+"""Reading HTML form posts into the same shapes the API accepts."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from werkzeug.datastructures import MultiDict
+
+SECTIONS = ("indicators", "basic", "vetoes", "energy", "renewables", "output")
+
+
+def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
+    """`indicators.x=1&energy.electricity_kwh=5&year=2025` → {"indicators": {"x": "1"}, ...}."""
+    form = form if form is not None else request.form
+    data: dict[str, Any] = {}
+    for key, value in form.items():
+        if key in ("csrf_token", "action", "version"):
+            continue
+        section, _, name = key.partition(".")
+        if name and section in SECTIONS:
+            data.setdefault(section, {})[name] = value
+        elif not name:
+            data[key] = value
+    if "year" in data:
+        year = str(data["year"]).strip()
+        data["year"] = int(year) if year.isdigit() else year
+    for section in ("energy", "renewables"):
+        for name, value in list(data.get(section, {}).items()):
+            data[section][name] = None if not str(value).strip() else value
+    return data
+
+
+def optional_int(name: str) -> int | None:
+    value = request.form.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def field_errors(details: dict[str, Any]) -> dict[str, str]:
+    """Flatten marshmallow's nested messages to `section.id → message` for the template."""
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list):
+            flat[prefix] = "；".join(str(v) for v in value if not isinstance(v, dict)) or str(value)
+        else:
+            flat[prefix] = str(value)
+
+    walk("", details.get("fields", details))
+    return flat

@@ -1,0 +1,85 @@
+"""Pages for everyone: home, public notices with objections, certificate verification."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from models import Designation, Notice
+from models.enums import CertificateStatus, DesignationState
+from web import db
+from web.api import representations as rep
+from web.pages import bp
+from web.pages.forms import field_errors
+from workflow import applications, certificates, notices, runtime
+from workflow.clock import local_date, now
+from workflow.errors import WorkflowError
+
+
+@bp.route("/")
+def index() -> Any:
+    session = db.session()
+    return render_template(
+        "index.html",
+        programmes=applications.open_programmes(session, local_date(now())),
+        notices=notices.open_notices(session),
+        designations=list(session.scalars(
+            select(Designation).where(Designation.state == DesignationState.active)
+            .order_by(Designation.id.desc()).limit(10))),
+    )
+
+
+@bp.route("/notices")
+def notice_list() -> Any:
+    return render_template("public/notices.html", notices=notices.open_notices(db.session()))
+
+
+@bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
+def notice_page(notice_id: int) -> Any:
+    notice = db.session().get(Notice, notice_id)
+    if notice is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            application_id = request.form.get("application_id", "")
+            notices.file_objection(
+                db.session(), notice.id,
+                application_id=int(application_id) if application_id.isdigit() else -1,
+                name=request.form.get("name", ""), contact=request.form.get("contact", ""),
+                content=request.form.get("content", ""), now=now())
+            db.commit()
+        except WorkflowError as error:
+            db.session().rollback()
+            errors = field_errors(error.details) or {"_": error.message}
+        else:
+            flash("异议已提交。处理结果将通过您留下的联系方式告知，并在本页公布。", "success")
+            return redirect(url_for("pages.notice_page", notice_id=notice.id))
+    return render_template("public/notice.html", notice=notice, listed=notices.listed(notice),
+                           errors=errors, form=request.form), (422 if errors else 200)
+
+
+@bp.route("/verify", methods=["GET"])
+def verify_lookup() -> Any:
+    number = request.args.get("number", "").strip()
+    if number:
+        return redirect(url_for("pages.verify", number=number))
+    return render_template("public/verify.html", certificate=None, number="", view=None)
+
+
+@bp.route("/verify/<number>")
+def verify(number: str) -> Any:
+    certificate = certificates.find(db.session(), number)
+    view = rep.public_certificate(certificate) if certificate else None
+    return render_template("public/verify.html", certificate=certificate, number=number, view=view), \
+        (200 if certificate else 404)
+
+
+@bp.route("/certificates/<number>.pdf")
+def certificate_pdf(number: str) -> Any:
+    certificate = certificates.find(db.session(), number)
+    if certificate is None or certificate.status is not CertificateStatus.issued:
+        abort(404)
+    path = runtime.current().storage.path(certificate.pdf_path or "")
+    return send_file(path, mimetype="application/pdf", download_name=f"{number}.pdf")

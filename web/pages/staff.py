@@ -1,0 +1,199 @@
+"""The bureau console and the shared application page: screen, recommend, decide, manage."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+import evaluators
+from models import Application, Designation, Enterprise, Objection, Programme
+from models.enums import ApplicationState, Role
+from web import db
+from web.auth import current_actor, login_required
+from web.pages import bp
+from web.pages.forms import optional_int
+from workflow import applications, designations, jurisdictions, notices, panels
+from workflow.clock import now
+from workflow.errors import WorkflowError
+from workflow.machines import trigger_label
+
+
+@bp.route("/console")
+@login_required(Role.staff, Role.admin)
+def staff_home() -> Any:
+    actor = current_actor()
+    session = db.session()
+    code = actor.jurisdiction_code
+    inside = [c for c, _ in jurisdictions.parents(session).items()
+              if code is None or jurisdictions.is_within(session, c, code)]
+    apps = list(session.scalars(
+        select(Application).join(Enterprise)
+        .where(Enterprise.jurisdiction_code.in_(inside), Application.state != ApplicationState.draft)
+        .order_by(Application.updated_at.desc()).limit(200)))
+    waiting = [a for a in apps if applications.available_actions(session, actor, a)]
+    return render_template(
+        "staff/home.html", waiting=waiting, applications=apps,
+        programmes=list(session.scalars(select(Programme).where(Programme.jurisdiction_code.in_(inside))
+                                        .order_by(Programme.id.desc()))),
+        designations=list(session.scalars(select(Designation).where(Designation.jurisdiction_code.in_(inside))
+                                          .order_by(Designation.id.desc()).limit(200))),
+        notices=notices.open_notices(session),
+    )
+
+
+@bp.route("/applications/<int:application_id>")
+@login_required()
+def application_page(application_id: int) -> Any:
+    actor = current_actor()
+    session = db.session()
+    app = applications.load(session, actor, application_id)
+    guideline = evaluators.load(app.guideline).to_dict()
+    return render_template(
+        "application.html", app=app, guideline=guideline,
+        actions=applications.available_actions(session, actor, app),
+        designation=designations.for_application(session, app),
+        history=_history(session, "application", app.id),
+        can_draw=actor.role is Role.staff and app.state is ApplicationState.under_review and app.panel is None
+        and actor.jurisdiction_code == app.programme.jurisdiction_code,
+        staff_view=actor.role in (Role.staff, Role.admin),
+        objections=[o for o in (app.notice.objections if app.notice else []) if o.application_id == app.id],
+    )
+
+
+def _history(session: Any, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    from web.api.representations import history
+
+    return history(session, entity, entity_id)
+
+
+@bp.route("/applications/<int:application_id>/actions", methods=["POST"])
+@login_required()
+def application_action_form(application_id: int) -> Any:
+    actor = current_actor()
+    session = db.session()
+    trigger = request.form.get("trigger", "")
+    try:
+        app = applications.load(session, actor, application_id, for_update=True)
+        applications.act(session, actor, app, trigger, now(), reason=request.form.get("reason", ""),
+                         expected_version=optional_int("version"),
+                         objection_id=optional_int("objection_id"))
+        db.commit()
+    except WorkflowError as error:
+        session.rollback()
+        flash(f"“{trigger_label(trigger)}”未执行：{error.message}", "error")
+    else:
+        flash(f"已{trigger_label(trigger)}", "success")
+    return redirect(url_for("pages.application_page", application_id=application_id))
+
+
+@bp.route("/applications/<int:application_id>/panel", methods=["POST"])
+@login_required(Role.staff)
+def panel_draw_form(application_id: int) -> Any:
+    actor = current_actor()
+    session = db.session()
+    try:
+        app = applications.load(session, actor, application_id, for_update=True)
+        panel = panels.draw(session, actor, app, now(), seed=request.form.get("seed") or None)
+        db.commit()
+    except WorkflowError as error:
+        session.rollback()
+        flash(f"抽取专家未完成：{error.message}", "error")
+    else:
+        flash(f"已抽取{panel.size}名专家（随机种子 {panel.seed}），邀请已发出", "success")
+    return redirect(url_for("pages.application_page", application_id=application_id))
+
+
+@bp.route("/objections/<int:objection_id>/dismiss", methods=["POST"])
+@login_required(Role.staff)
+def objection_dismiss_form(objection_id: int) -> Any:
+    session = db.session()
+    objection = session.get(Objection, objection_id)
+    target = url_for("pages.staff_home")
+    try:
+        if objection is None:
+            raise WorkflowError("异议不存在")
+        target = url_for("pages.application_page", application_id=objection.application_id)
+        applications.load(session, current_actor(), objection.application_id)
+        notices.dismiss_objection(session, current_actor(), objection, request.form.get("reason", ""), now())
+        db.commit()
+    except WorkflowError as error:
+        session.rollback()
+        flash(f"未处理：{error.message}", "error")
+    else:
+        flash("已认定异议不成立，理由已公布", "success")
+    return redirect(target)
+
+
+@bp.route("/designations/<int:designation_id>")
+@login_required()
+def designation_page(designation_id: int) -> Any:
+    from workflow.permissions import can_view_designation
+    from workflow.errors import NotFound
+
+    actor = current_actor()
+    session = db.session()
+    designation = session.get(Designation, designation_id)
+    if designation is None or not can_view_designation(session, actor, designation):
+        raise NotFound("认定记录不存在")
+    return render_template(
+        "staff/designation.html", designation=designation,
+        actions=designations.available_actions(session, actor, designation),
+        history=_history(session, "designation", designation.id),
+    )
+
+
+@bp.route("/designations/<int:designation_id>/actions", methods=["POST"])
+@login_required()
+def designation_action_form(designation_id: int) -> Any:
+    actor = current_actor()
+    session = db.session()
+    trigger = request.form.get("trigger", "")
+    try:
+        designation = session.get(Designation, designation_id, with_for_update=True)
+        if designation is None:
+            raise WorkflowError("认定记录不存在")
+        designations.act(session, actor, designation, trigger, now(),
+                         reason=request.form.get("reason", ""),
+                         expected_version=optional_int("version"),
+                         reason_code=request.form.get("reason_code") or None,
+                         deadline=request.form.get("deadline") or None,
+                         until=request.form.get("until") or None)
+        db.commit()
+    except WorkflowError as error:
+        session.rollback()
+        flash(f"“{trigger_label(trigger)}”未执行：{error.message}", "error")
+    else:
+        flash(f"已{trigger_label(trigger)}", "success")
+    return redirect(url_for("pages.designation_page", designation_id=designation_id))
+
+
+@bp.route("/console/programmes/new", methods=["GET", "POST"])
+@login_required(Role.staff)
+def programme_form() -> Any:
+    from marshmallow import ValidationError
+
+    from web.pages.forms import field_errors
+    from web.schemas import ProgrammeIn
+
+    errors: dict[str, str] = {}
+    actor = current_actor()
+    if request.method == "POST":
+        payload = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+        payload["jurisdiction"] = actor.jurisdiction_code
+        try:
+            args = ProgrammeIn().load(payload)
+            programme = applications.create_programme(db.session(), actor, **args)
+            db.commit()
+        except ValidationError as error:
+            errors = field_errors({"fields": error.messages})
+        except WorkflowError as error:
+            db.session().rollback()
+            errors = field_errors(error.details) or {"_": error.message}
+        else:
+            flash(f"已创建申报批次“{programme.title}”", "success")
+            return redirect(url_for("pages.staff_home"))
+    return render_template("staff/programme_form.html", errors=errors, form=request.form,
+                           guidelines=evaluators.available()), (422 if errors else 200)
+
+

@@ -1,0 +1,175 @@
+"""marshmallow schemas for what the API and the forms accept, including the application
+document, whose schema is generated from the guideline data (field types, required marks)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate
+
+import evaluators
+from models.enums import Kind, Recommendation, RevocationReason, Tier
+
+NOT_BLANK = validate.Length(min=1, error="不能为空")
+
+
+class Base(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TokenIn(Base):
+    username = fields.String(required=True, validate=NOT_BLANK)
+    password = fields.String(required=True, validate=NOT_BLANK, load_only=True)
+
+
+class RegistrationIn(Base):
+    uscc = fields.String(required=True, metadata={"description": "统一社会信用代码（GB 32100）"})
+    name = fields.String(required=True, validate=NOT_BLANK)
+    jurisdiction = fields.String(required=True, metadata={"description": "所在区县的 GB/T 2260 代码"})
+    industry_codes = fields.List(fields.String(), required=True,
+                                 metadata={"description": "GB/T 4754 小类代码，如 C3011"})
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    email = fields.String(required=True)
+    address = fields.String(load_default="")
+
+
+class ProgrammeIn(Base):
+    title = fields.String(load_default="")
+    kind = fields.Enum(Kind, by_value=True, required=True)
+    tier = fields.Enum(Tier, by_value=True, required=True)
+    jurisdiction = fields.String(required=True)
+    guideline = fields.String(required=True)
+    opens_on = fields.Date(required=True)
+    closes_on = fields.Date(required=True)
+    pass_mark = fields.Float(required=True)
+    panel_size = fields.Integer(load_default=None, validate=validate.Range(min=3, max=15))
+    notice_working_days = fields.Integer(load_default=5, validate=validate.Range(min=1, max=30))
+    validity_years = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+
+
+class ExpertIn(Base):
+    username = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    name = fields.String(required=True, validate=NOT_BLANK)
+    title = fields.String(load_default="")
+    employer = fields.String(required=True)
+    employer_uscc = fields.String(load_default=None, allow_none=True)
+    specialties = fields.List(fields.String(), required=True)
+    jurisdiction = fields.String(required=True)
+    email = fields.String(load_default="")
+
+
+class ApplicationIn(Base):
+    programme_id = fields.Integer(required=True, strict=True)
+
+
+class ApplicationPatch(Base):
+    data = fields.Dict(required=True)
+    version = fields.Integer(load_default=None)
+
+
+class ActionIn(Base):
+    reason = fields.String(load_default="")
+    version = fields.Integer(load_default=None)
+    objection_id = fields.Integer(load_default=None)
+    reason_code = fields.Enum(RevocationReason, by_value=True, load_default=None)
+    deadline = fields.Date(load_default=None)
+    until = fields.Date(load_default=None)
+
+
+class PanelIn(Base):
+    size = fields.Integer(load_default=None)
+    seed = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class ReviewPut(Base):
+    scores = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    reasons = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    recommendation = fields.Enum(Recommendation, by_value=True, load_default=None)
+    comments = fields.String(load_default="")
+    declaration = fields.String(load_default="")
+
+
+class ObjectionIn(Base):
+    application_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    contact = fields.String(required=True)
+    content = fields.String(required=True)
+
+
+class NoticeIn(Base):
+    application_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+
+
+# The application document ------------------------------------------------------------------
+
+class _BlankIsNone:
+    """Form posts send "" for an empty field; in a draft that means "not answered yet"."""
+
+    def deserialize(self, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return super().deserialize(value, *args, **kwargs)  # type: ignore[misc]
+
+
+class Number(_BlankIsNone, fields.Float):
+    default_error_messages = {"invalid": "请输入数字"}
+
+
+class YesNo(_BlankIsNone, fields.Boolean):
+    default_error_messages = {"invalid": "请选择“是”或“否”"}
+
+
+class Text(_BlankIsNone, fields.String):
+    pass
+
+
+def _field(indicator: dict[str, Any]) -> fields.Field:
+    meta = {"description": indicator.get("help", ""), "unit": indicator.get("unit", ""),
+            "x-required": indicator.get("required", False)}
+    if indicator["type"] == "number":
+        return Number(allow_none=True, allow_nan=False, metadata=meta)
+    if indicator["type"] == "boolean":
+        return YesNo(allow_none=True, metadata=meta)
+    return Text(allow_none=True, validate=validate.Length(max=5000), metadata=meta)
+
+
+def _answers(items: list[dict[str, Any]]) -> type[Schema]:
+    return Schema.from_dict(
+        {i["id"]: YesNo(allow_none=True, metadata={"description": i.get("name", "")}) for i in items}
+    )
+
+
+class NonNegative(fields.Float):
+    default_error_messages = {"invalid": "请输入数字"}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, validate=validate.Range(min=0, error="不能为负数"), **kwargs)
+
+
+@lru_cache(maxsize=32)
+def document_schema(guideline_key: str) -> Schema:
+    """The schema of `data` for one guideline version, built from its data file."""
+    guideline = evaluators.load(guideline_key).to_dict()
+    indicators = Schema.from_dict({i["id"]: _field(i) for i in guideline["indicators"]})
+    document = Schema.from_dict({
+        "year": fields.Integer(validate=validate.Range(min=2000, max=2100, error="数据年度不正确")),
+        "region": fields.String(),
+        "indicators": fields.Nested(indicators),
+        "basic": fields.Nested(_answers(guideline.get("basic_requirements", []))),
+        "vetoes": fields.Nested(_answers(guideline.get("vetoes", []))),
+        "energy": fields.Dict(keys=fields.String(), values=NonNegative(allow_none=True)),
+        "renewables": fields.Dict(keys=fields.String(), values=NonNegative(allow_none=True)),
+        "output": fields.Dict(keys=fields.String(), values=fields.Raw()),
+        "clarification": fields.String(),
+    })
+    return document(unknown=RAISE)
+
+
+def load_document(guideline_key: str, data: Any) -> dict[str, Any]:
+    """Validate a (partial) document; blank answers become None; unknown ids are refused."""
+    if not isinstance(data, dict):
+        raise ValidationError({"data": ["应为对象"]})
+    return document_schema(guideline_key).load(data, partial=True)

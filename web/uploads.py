@@ -1,0 +1,59 @@
+"""Evidence uploads: the type is decided by the content, names are generated, size is limited."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from werkzeug.datastructures import FileStorage
+
+from workflow.errors import Invalid
+
+# (leading bytes, content type, extension)
+SIGNATURES = [
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"PK\x03\x04", "application/zip", ".zip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage", ".doc"),
+]
+OFFICE = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+LEGACY = {".doc": "application/msword", ".xls": "application/vnd.ms-excel"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    original_name: str
+    stored_name: str
+    content_type: str
+    size: int
+    sha256: str
+    data: bytes
+
+
+def accept(file: FileStorage | None) -> Upload:
+    if file is None or not file.filename:
+        raise Invalid.field("file", "请选择要上传的文件")
+    data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise Invalid.field("file", f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024}MB")
+    if not data:
+        raise Invalid.field("file", "文件是空的")
+    name = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    for magic, content_type, extension in SIGNATURES:
+        if data.startswith(magic):
+            if extension == ".zip" and suffix in OFFICE:
+                content_type, extension = OFFICE[suffix], suffix
+            elif extension == ".doc" and suffix in LEGACY:
+                content_type, extension = LEGACY[suffix], suffix
+            break
+    else:
+        raise Invalid.field("file", "只接受 PDF、图片（PNG/JPEG）、Office 文档或 ZIP 压缩包")
+    return Upload(
+        original_name=name, stored_name=f"{uuid.uuid4().hex}{extension}", content_type=content_type,
+        size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
+    )

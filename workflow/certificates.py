@@ -1,0 +1,115 @@
+"""Certificate numbers, issue, voiding and rendering.
+
+Number: `<jurisdiction code>-<kind code>-<year>-<4-digit sequence>` (ARCHITECTURE §8), drawn
+from a per-(jurisdiction, kind, year) counter row locked for the transaction, so numbers are
+gapless and unique under concurrency and a revoked number is never reused.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models import Certificate, CertificateSequence, Designation
+from models.enums import KIND_CODES, KIND_LABELS, TIER_LABELS, CertificateStatus
+from workflow import outbox
+from workflow.clock import local_date
+
+
+def allocate_number(session: Session, jurisdiction_code: str, kind_code: str, year: int) -> tuple[str, int]:
+    values = {"jurisdiction_code": jurisdiction_code, "kind_code": kind_code, "year": year, "last": 0}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(CertificateSequence).values(**values).on_conflict_do_nothing())
+    counter = session.execute(
+        select(CertificateSequence)
+        .where(
+            CertificateSequence.jurisdiction_code == jurisdiction_code,
+            CertificateSequence.kind_code == kind_code,
+            CertificateSequence.year == year,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    counter.last += 1
+    session.flush()
+    return f"{jurisdiction_code}-{kind_code}-{year}-{counter.last:04d}", counter.last
+
+
+def issue(session: Session, designation: Designation, now: datetime) -> Certificate:
+    """Number a new certificate for the designation and queue the rendering of its PDF."""
+    year = local_date(now).year
+    kind_code = KIND_CODES[designation.kind]
+    number, sequence = allocate_number(session, designation.jurisdiction_code, kind_code, year)
+    certificate = Certificate(
+        designation_id=designation.id, number=number, jurisdiction_code=designation.jurisdiction_code,
+        kind_code=kind_code, year=year, sequence=sequence, holder=designation.enterprise.name,
+        created_at=now,
+    )
+    session.add(certificate)
+    session.flush()
+    outbox.add(session, "render_certificate", [certificate.id], queue="certificates", key=str(certificate.id))
+    return certificate
+
+
+def void(designation: Designation, now: datetime) -> None:
+    for certificate in designation.certificates:
+        if certificate.status in (CertificateStatus.pending, CertificateStatus.issued):
+            certificate.status = CertificateStatus.void
+            certificate.voided_at = now
+
+
+def supersede(session: Session, designation: Designation, now: datetime) -> Certificate:
+    """Re-issue: the current certificate shows as superseded, a new one is numbered."""
+    for certificate in designation.certificates:
+        if certificate.status in (CertificateStatus.pending, CertificateStatus.issued):
+            certificate.status = CertificateStatus.superseded
+            certificate.voided_at = now
+    return issue(session, designation, now)
+
+
+def storage_key(certificate: Certificate) -> str:
+    return f"certificates/{certificate.number}.pdf"
+
+
+def render(session: Session, certificate_id: int) -> str:
+    """The job: render and store the PDF once; a certificate no longer pending is left alone."""
+    from workflow import runtime
+    from workflow.certificate_pdf import CertificateView, render_certificate_pdf
+
+    certificate = session.get(Certificate, certificate_id, with_for_update=True)
+    if certificate is None:
+        return "missing"
+    if certificate.status is not CertificateStatus.pending:
+        return f"already {certificate.status}"
+    designation = certificate.designation
+    rt = runtime.current()
+    view = CertificateView(
+        number=certificate.number,
+        holder=certificate.holder,
+        uscc=designation.enterprise.uscc,
+        kind_label=KIND_LABELS[designation.kind],
+        tier_label=TIER_LABELS[designation.tier],
+        issuer=designation.jurisdiction.bureau_name,
+        valid_from=designation.valid_from,
+        valid_until=designation.valid_until,
+        verify_url=f"{rt.base_url.rstrip('/')}/verify/{certificate.number}",
+        scope=designation.enterprise.address,
+    )
+    pdf = render_certificate_pdf(view)
+    key = storage_key(certificate)
+    rt.storage.save(key, pdf)
+    certificate.pdf_path = key
+    certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+    certificate.status = CertificateStatus.issued
+    from workflow.clock import now as utc_now
+
+    certificate.issued_at = utc_now()
+    return "issued"
+
+
+def find(session: Session, number: str) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.number == number))

@@ -1,0 +1,38 @@
+"""Background jobs. Each takes ids, loads its rows, returns early when already done, and is
+run through `workflow.outbox.perform`, which commits the job's work and its outbox mark once."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import evaluators
+from models import Application
+from models.enums import ApplicationState
+from workflow import applications, certificates
+from workflow.actors import SYSTEM
+from workflow.clock import now as utc_now
+
+
+def evaluate_application(session: Session, application_id: int) -> str:
+    app = session.get(Application, application_id, with_for_update=True)
+    if app is None:
+        return "missing"
+    if app.state is not ApplicationState.evaluating:
+        return f"skipped: {app.state}"
+    evidence: dict[str, list[str]] = {}
+    for file in app.evidence:
+        evidence.setdefault(file.indicator, []).append(file.original_name)
+    result = evaluators.evaluate(app.guideline, app.data or {}, evidence, app.programme.pass_mark)
+    app.evaluation = result.to_dict()
+    app.eligible = result.eligible
+    app.auto_score = result.total
+    applications.act(session, SYSTEM, app, "complete_evaluation", utc_now())
+    return "eligible" if result.eligible else "ineligible"
+
+
+REGISTRY: dict[str, Callable[..., Any]] = {
+    "evaluate_application": evaluate_application,
+    "render_certificate": certificates.render,
+}

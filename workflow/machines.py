@@ -1,0 +1,193 @@
+"""A state table as data, one shared `transitions.Machine` per table, and the transition log.
+
+Each lifecycle module declares rows (trigger, sources, destination, conditions). Events are
+fired on database rows explicitly; the machine is never bound to a row (STACK.md: binding resets
+the state and keeps every row alive). The machine writes the transition log itself.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+from transitions import Machine, MachineError
+from transitions.core import EventData
+
+from models import TransitionLog
+from workflow.actors import Actor
+from workflow.errors import NotPossible
+
+
+@dataclass
+class Context:
+    """What a transition needs besides the row: who, when, why, and the inputs of the action."""
+
+    session: Session
+    actor: Actor
+    now: datetime
+    reason: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A named guard; `message` (Chinese) says what is missing when it fails."""
+
+    message: str
+    check: Callable[[Any, Context], bool]
+
+
+@dataclass(frozen=True)
+class Row:
+    trigger: str
+    sources: Sequence[StrEnum]
+    dest: StrEnum
+    conditions: Sequence[Condition] = ()
+
+
+class StateTable:
+    def __init__(self, entity: str, states: type[StrEnum], rows: Sequence[Row]) -> None:
+        self.entity = entity
+        self.states = states
+        self.rows = tuple(rows)
+        self.triggers = tuple(dict.fromkeys(r.trigger for r in rows))
+        self.machine = Machine(
+            model=None,
+            states=states,
+            transitions=[self._transition(r) for r in rows],
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+            after_state_change=[self._log],
+        )
+
+    def _transition(self, row: Row) -> dict[str, Any]:
+        return {
+            "trigger": row.trigger,
+            "source": list(row.sources),
+            "dest": row.dest,
+            "conditions": [self._guard(c) for c in row.conditions],
+        }
+
+    @staticmethod
+    def _guard(condition: Condition) -> Callable[[EventData], bool]:
+        def guard(event: EventData) -> bool:
+            ctx: Context = event.kwargs["ctx"]
+            if condition.check(event.model, ctx):
+                return True
+            ctx.failures.append(condition.message)
+            return False
+
+        return guard
+
+    def _log(self, event: EventData) -> None:
+        ctx: Context = event.kwargs["ctx"]
+        row = event.model
+        ctx.session.add(
+            TransitionLog(
+                entity=self.entity,
+                entity_id=row.id,
+                trigger=event.event.name,
+                from_state=event.transition.source,
+                to_state=event.transition.dest,
+                actor_id=getattr(ctx.actor, "id", None),
+                actor_label=ctx.actor.display_name,
+                reason=ctx.reason,
+                details=dict(ctx.details),
+                at=ctx.now,
+            )
+        )
+
+    def sources(self, trigger: str) -> set[StrEnum]:
+        return {s for r in self.rows if r.trigger == trigger for s in r.sources}
+
+    def can_fire_from(self, state: StrEnum, trigger: str) -> bool:
+        return state in self.sources(trigger)
+
+    def check_source(self, row: Any, trigger: str) -> None:
+        """409 when `trigger` cannot fire from the row's state at all, whoever asks."""
+        if trigger not in self.triggers:
+            raise NotPossible(f"未知操作“{trigger}”", {"trigger": trigger})
+        if not self.can_fire_from(row.state, trigger):
+            raise NotPossible(
+                f"当前状态“{state_label(row.state)}”下不能执行“{trigger_label(trigger)}”",
+                {"state": str(row.state), "trigger": trigger},
+            )
+
+    def fire(self, row: Any, trigger: str, ctx: Context) -> StrEnum:
+        """Fire `trigger` on `row`; raise NotPossible (409) with the reasons when it cannot."""
+        if trigger not in self.triggers:
+            raise NotPossible(f"未知操作“{trigger}”")
+        state = row.state
+        try:
+            moved = self.machine.events[trigger].trigger(row, ctx=ctx)
+        except MachineError:
+            raise NotPossible(
+                f"当前状态“{state_label(state)}”下不能执行“{trigger_label(trigger)}”",
+                {"state": str(state), "trigger": trigger},
+            ) from None
+        if not moved:
+            raise NotPossible(
+                "；".join(dict.fromkeys(ctx.failures)) or "条件不满足",
+                {"state": str(state), "trigger": trigger, "conditions": list(ctx.failures)},
+            )
+        return row.state
+
+
+STATE_LABELS = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "returned": "退回修改",
+    "evaluating": "自动评价中",
+    "ineligible": "不符合申报条件",
+    "under_review": "专家评审中",
+    "awaiting_clarification": "待补充说明",
+    "reviewed": "评审完成",
+    "public_notice": "公示中",
+    "designated": "已认定",
+    "rejected": "未通过",
+    "withdrawn": "已撤回",
+    "active": "有效",
+    "rectifying": "整改中",
+    "suspended": "暂停",
+    "revoked": "已撤销",
+    "expired": "已到期",
+}
+
+TRIGGER_LABELS = {
+    "submit": "提交",
+    "return_for_changes": "退回修改",
+    "recommend": "审核推荐",
+    "accept": "受理",
+    "refuse": "不予受理",
+    "complete_evaluation": "完成自动评价",
+    "request_clarification": "要求补充说明",
+    "answer_clarification": "提交补充说明",
+    "complete_review": "完成专家评审",
+    "approve_for_notice": "同意公示",
+    "reject": "不予认定",
+    "uphold_objection": "异议成立",
+    "close_notice": "公示结束",
+    "withdraw": "撤回",
+    "require_rectification": "责令整改",
+    "confirm_rectified": "确认整改完成",
+    "suspend": "暂停",
+    "reinstate": "恢复",
+    "propose_revocation": "提议撤销",
+    "revoke": "撤销",
+    "expire": "到期",
+    "renew": "延续有效期",
+}
+
+
+def state_label(state: object) -> str:
+    return STATE_LABELS.get(str(state), str(state))
+
+
+def trigger_label(trigger: str) -> str:
+    return TRIGGER_LABELS.get(trigger, trigger)

@@ -1,0 +1,31 @@
+"""What jobs need from the process that runs them: sessions, file storage, the public base URL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.storage import LocalStorage
+
+
+@dataclass
+class Runtime:
+    factory: sessionmaker[Session]
+    storage: LocalStorage
+    base_url: str = "http://127.0.0.1:5000"
+    redis_url: str | None = None
+
+
+_current: Runtime | None = None
+
+
+def configure(runtime: Runtime) -> Runtime:
+    global _current
+    _current = runtime
+    return runtime
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise RuntimeError("workflow.runtime.configure() has not been called in this process")
+    return _current
