@@ -45,7 +45,7 @@ def issue(session: Session, designation: Designation, now: datetime) -> Certific
     kind_code = KIND_CODES[designation.kind]
     number, sequence = allocate_number(session, designation.jurisdiction_code, kind_code, year)
     certificate = Certificate(
-        designation_id=designation.id, number=number, jurisdiction_code=designation.jurisdiction_code,
+        designation=designation, number=number, jurisdiction_code=designation.jurisdiction_code,
         kind_code=kind_code, year=year, sequence=sequence, holder=designation.enterprise.name,
         created_at=now,
     )
