@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,10 +23,16 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _factory(database_url: str | None = None) -> Any:
+@contextmanager
+def _database() -> Iterator[Any]:
+    """A session factory on DATABASE_URL; the engine is disposed when the command is done."""
     from workflow.db import make_engine, session_factory
 
-    return session_factory(make_engine(database_url or from_environment()["DATABASE_URL"]))
+    engine = make_engine(from_environment()["DATABASE_URL"])
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def _configure_runtime(factory: Any) -> None:
@@ -36,11 +44,11 @@ def _configure_runtime(factory: Any) -> None:
                                       base_url=config["BASE_URL"], redis_url=config["REDIS_URL"]))
 
 
-def _upgrade(database_url: str | None = None) -> None:
+def _upgrade() -> None:
     from models.schema import upgrade
-    from workflow.db import make_engine
 
-    upgrade(make_engine(database_url or from_environment()["DATABASE_URL"]))
+    with _database() as factory:
+        upgrade(factory.kw["bind"])
 
 
 @click.group()
@@ -81,7 +89,7 @@ def user_add(username: str, role: str, jurisdiction: str | None, password: str |
     if password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
-        with unit_of_work(_factory()) as session:
+        with _database() as factory, unit_of_work(factory) as session:
             if role == "expert":
                 expert = accounts.add_expert(
                     session, SYSTEM, username=username, password=password, name=name or username,
@@ -106,11 +114,11 @@ def tick(at: str | None) -> None:
     from workflow.tick import tick as run_tick
 
     moment = _parse_time(at)
-    factory = _factory()
-    _configure_runtime(factory)
-    with unit_of_work(factory) as session:
-        summary = run_tick(session, moment)
-    _relay(factory)
+    with _database() as factory:
+        _configure_runtime(factory)
+        with unit_of_work(factory) as session:
+            summary = run_tick(session, moment)
+        _relay(factory)
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -138,7 +146,11 @@ def _relay(factory: Any) -> int:
         from redis import Redis
 
         connection = Redis.from_url(config["REDIS_URL"])
-    return outbox.relay(factory, connection)
+    try:
+        return outbox.relay(factory, connection)
+    finally:
+        if connection is not None:
+            connection.close()
 
 
 @main.command()
@@ -155,9 +167,10 @@ def worker(burst: bool) -> None:
     if not config["REDIS_URL"]:
         _say("refused: REDIS_URL is not set; without Redis, jobs run inside the web process")
         sys.exit(2)
-    _configure_runtime(_factory())
-    connection = Redis.from_url(config["REDIS_URL"])
-    Worker(list(QUEUES), connection=connection).work(burst=burst, with_scheduler=not burst)
+    with _database() as factory:
+        _configure_runtime(factory)
+        connection = Redis.from_url(config["REDIS_URL"])
+        Worker(list(QUEUES), connection=connection).work(burst=burst, with_scheduler=not burst)
 
 
 @main.command()
@@ -168,18 +181,18 @@ def scheduler(interval: float, once: bool) -> None:
     from workflow.db import unit_of_work
     from workflow.tick import tick as run_tick
 
-    factory = _factory()
-    _configure_runtime(factory)
-    while True:
-        try:
-            with unit_of_work(factory) as session:
-                run_tick(session, datetime.now(timezone.utc))
-            _relay(factory)
-        except Exception as error:  # keep the scheduler alive; the next round retries
-            _say(f"scheduler round failed: {error}")
-        if once:
-            return
-        time.sleep(interval)
+    with _database() as factory:
+        _configure_runtime(factory)
+        while True:
+            try:
+                with unit_of_work(factory) as session:
+                    run_tick(session, datetime.now(timezone.utc))
+                _relay(factory)
+            except Exception as error:  # keep the scheduler alive; the next round retries
+                _say(f"scheduler round failed: {error}")
+            if once:
+                return
+            time.sleep(interval)
 
 
 @main.command()
@@ -202,7 +215,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from workflow.db import unit_of_work
 
     _upgrade()
-    with unit_of_work(_factory()) as session:
+    with _database() as factory, unit_of_work(factory) as session:
         rows = demo_world.seed(session, now())
     _say("演示账号（密码均为 %s）:" % demo_world.PASSWORD)
     for row in rows:
@@ -228,3 +241,7 @@ def _gunicorn(host: str, port: int, workers: int) -> None:
             return app
 
     Server().run()
+
+
+if __name__ == "__main__":
+    main()

@@ -251,7 +251,7 @@ def _after(session: Session, actor: Actor, app: Application, trigger: str,
         app.holding_jurisdiction_code = jurisdictions.parents(session)[app.holding_jurisdiction_code]
     elif trigger == "accept":
         outbox.add(session, "evaluate_application", [app.id], queue="evaluations",
-                   key=f"{app.id}:{app.submitted_at.isoformat()}")
+                   key=f"{app.id}-{int(app.submitted_at.timestamp())}")
     elif trigger == "request_clarification":
         app.clarification_question = ctx.reason
         app.clarification_answer = None

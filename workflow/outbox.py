@@ -7,6 +7,7 @@ item at most once to completion: it locks the row and returns early when it is d
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -21,13 +22,14 @@ log = logging.getLogger(__name__)
 
 QUEUES = ("evaluations", "certificates", "notifications")
 MAX_INLINE_ATTEMPTS = 3
+JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # RQ accepts letters, digits, _ and - only
 
 
 def add(session: Session, function: str, args: list[Any], *, queue: str, key: str) -> OutboxItem:
     """Record a job; the same function and key give the same job id and one row only."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
-    job_id = f"{function}:{key}"
+    job_id = JOB_ID_UNSAFE.sub("-", f"{function}-{key}")
     existing = session.scalar(select(OutboxItem).where(OutboxItem.job_id == job_id))
     if existing is not None:
         return existing

@@ -87,7 +87,7 @@ def save(session: Session, actor: Actor, review: Review, scores: dict[str, Any],
             errors[f"scores.{group_id}"] = ["请输入数字"]
             continue
         if not 0 <= points <= groups[group_id]["points"]:
-            errors[f"scores.{group_id}"] = [f"应在0至{groups[group_id]['points']}分之间"]
+            errors[f"scores.{group_id}"] = [f"应在0至{groups[group_id]['points']:g}分之间"]
         clean[group_id] = points
     if recommendation not in (None, "") and recommendation not in {r.value for r in Recommendation}:
         errors["recommendation"] = ["评审意见应为通过、整改后通过或不通过"]

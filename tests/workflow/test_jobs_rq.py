@@ -1,0 +1,134 @@
+"""Jobs through the real stack: outbox → Redis → a real `greencert worker` process → PostgreSQL.
+
+Every effect happens exactly once: relaying an item twice, or running its job twice, leaves one
+evaluation and one certificate."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Certificate, OutboxItem
+from models.enums import ApplicationState as S
+from models.enums import CertificateStatus, OutboxState
+from tests.builders import after_notice, application_in, user
+from tests.conftest import PG_URL, REDIS_URL, drop_postgres_schema, new_postgres_schema, seeded, unavailable
+from workflow import applications, outbox, runtime
+from workflow.actors import SYSTEM
+from workflow.db import session_factory
+from workflow.storage import LocalStorage
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+
+
+@pytest.fixture
+def redis_connection() -> Iterator[Any]:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except RedisError as error:
+        unavailable("Redis", str(error))
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, redis_connection: Any) -> Iterator[dict[str, Any]]:
+    engine, schema = new_postgres_schema()
+    seeded(engine)
+    factory = session_factory(engine)
+    storage = tmp_path / "files"
+    runtime.configure(runtime.Runtime(factory=factory, storage=LocalStorage(storage),
+                                      base_url="http://greencert.test", redis_url=REDIS_URL))
+    separator = "&" if "?" in PG_URL else "?"
+    env = {**os.environ, "DATABASE_URL": f"{PG_URL}{separator}options=-csearch_path%3D{schema}",
+           "REDIS_URL": REDIS_URL, "STORAGE_DIR": str(storage), "BASE_URL": "http://greencert.test",
+           "GREENCERT_INSTANCE": str(tmp_path / "instance")}
+    yield {"factory": factory, "env": env, "redis": redis_connection, "storage": storage}
+    engine.dispose()
+    drop_postgres_schema(schema)
+
+
+def run_worker(env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "web.cli", "worker", "--burst"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_evaluation_and_certificate_jobs_run_once_on_a_real_worker(stack) -> None:
+    factory = stack["factory"]
+    with factory() as session:
+        app = application_in(session, S.submitted, NOW)
+        applications.act(session, user(session, "qt_county"), app, "recommend", NOW)
+        applications.act(session, user(session, "hz_city"), app, "accept", NOW)
+        session.commit()
+        app_id = app.id
+    assert outbox.relay(factory, stack["redis"]) == 1
+    assert outbox.relay(factory, stack["redis"]) == 0  # relayed items are not sent again
+    run_worker(stack["env"])
+    with factory() as session:
+        app = session.get(applications.Application, app_id)
+        assert app.state is S.under_review
+        assert app.evaluation["eligible"] is True
+        items = session.scalars(select(OutboxItem)).all()
+        assert [(i.function, i.state) for i in items] == [("evaluate_application", OutboxState.done)]
+
+        from tests.builders import review_all
+
+        review_all(session, app, NOW)
+        applications.act(session, user(session, "hz_city"), app, "approve_for_notice", NOW)
+        applications.act(session, SYSTEM, app, "close_notice", after_notice(app))
+        session.commit()
+
+    # Relay the certificate job twice over, as after a crash between enqueue and the mark.
+    outbox.relay(factory, stack["redis"])
+    with factory() as session:
+        for item in session.scalars(select(OutboxItem)).all():
+            if item.function == "render_certificate":
+                item.state = OutboxState.pending
+        session.commit()
+    outbox.relay(factory, stack["redis"])
+    run_worker(stack["env"])
+    run_worker(stack["env"])
+
+    with factory() as session:
+        certificates = session.scalars(select(Certificate)).all()
+        assert len(certificates) == 1
+        certificate = certificates[0]
+        assert certificate.status is CertificateStatus.issued
+        pdf = (stack["storage"] / certificate.pdf_path).read_bytes()
+        assert pdf.startswith(b"%PDF")
+        assert session.scalar(select(func.count()).select_from(OutboxItem)
+                              .where(OutboxItem.state != OutboxState.done)) == 0
+
+
+def test_outbox_items_wait_while_redis_is_down(stack) -> None:
+    from redis import Redis
+
+    factory = stack["factory"]
+    with factory() as session:
+        app = application_in(session, S.submitted, NOW)
+        applications.act(session, user(session, "qt_county"), app, "recommend", NOW)
+        applications.act(session, user(session, "hz_city"), app, "accept", NOW)
+        session.commit()
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    assert outbox.relay(factory, unreachable) == 0
+    with Session(bind=factory.kw["bind"]) as session:
+        assert session.scalars(select(OutboxItem.state)).all() == [OutboxState.pending]
+    assert outbox.relay(factory, stack["redis"]) == 1
+    run_worker(stack["env"])
+    with factory() as session:
+        assert session.scalars(select(OutboxItem.state)).all() == [OutboxState.done]
