@@ -160,12 +160,16 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
-    import workflow.certificate_pdf  # noqa: F401  (loaded before the fork: faster jobs)
+    from workflow.certificate_pdf import harfbuzz_subset_available  # loaded before the fork
     from workflow.outbox import QUEUES
 
     config = from_environment()
     if not config["REDIS_URL"]:
         _say("refused: REDIS_URL is not set; without Redis, jobs run inside the web process")
+        sys.exit(2)
+    if not harfbuzz_subset_available():
+        # Without it WeasyPrint subsets fonts with fontTools: ~12 s a certificate (STACK.md).
+        _say("refused: HarfBuzz subsetting is missing; install the Debian package libharfbuzz-subset0")
         sys.exit(2)
     with _database() as factory:
         _configure_runtime(factory)
