@@ -120,5 +120,18 @@ def backend(engine: Engine) -> str:
     return engine.dialect.name
 
 
-def pytest_configure(config: Any) -> None:
-    os.environ.setdefault("ARGON2_PROFILE", "cheapest")
+SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true nothing may skip: the PostgreSQL, Redis and browser tests must run."""
+    if CI and SKIPPED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"CI=true but {len(SKIPPED)} tests skipped: {', '.join(SKIPPED[:10])}", red=True)

@@ -230,7 +230,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 
 def _gunicorn(host: str, port: int, workers: int) -> None:
+    import os
+
     from gunicorn.app.base import BaseApplication
+
+    # QR codes on certificates point at the server's address unless BASE_URL says otherwise.
+    os.environ.setdefault("BASE_URL", f"http://{host}:{port}")
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
