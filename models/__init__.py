@@ -3,7 +3,9 @@ from models.applications import Application, EvidenceFile, Panel, Programme, Rev
 from models.base import Base, utcnow
 from models.designations import Certificate, CertificateSequence, Designation, Notice, Objection
 from models.log import AuditEvent, OutboxItem, TransitionLog
-from models.people import ApiToken, Enterprise, Expert, Jurisdiction, User
+from models.experts import Expert
+from models.people import ApiToken, Enterprise, Jurisdiction, User
+from models import reports, security  # noqa: F401,E402  (their tables join the metadata)
 
 __all__ = [
     "ApiToken", "Application", "AuditEvent", "Base", "Certificate", "CertificateSequence",

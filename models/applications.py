@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
 from models.enums import ApplicationState, Kind, Recommendation, ReviewState, Tier
-from models.people import Enterprise, Expert, Jurisdiction
+from models.experts import Expert
+from models.people import Enterprise, Jurisdiction
 
 if TYPE_CHECKING:
     from models.designations import Notice

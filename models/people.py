@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, CheckConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
 from models.enums import JurisdictionLevel, Role
+
+if TYPE_CHECKING:
+    from models.experts import Expert
 
 
 class Jurisdiction(Base):
@@ -70,7 +73,7 @@ class User(Base):
 
     jurisdiction: Mapped[Jurisdiction | None] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()
-    expert: Mapped[Expert | None] = relationship(back_populates="user", uselist=False)
+    expert: Mapped["Expert | None"] = relationship(back_populates="user", uselist=False)
 
     @property
     def display_name(self) -> str:
@@ -91,24 +94,3 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
-
-
-class Expert(Base):
-    """A member of the expert pool (专家库)."""
-
-    __tablename__ = "experts"
-    __table_args__ = (UniqueConstraint("user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    name: Mapped[str] = mapped_column(String(100))
-    title: Mapped[str] = mapped_column(String(100), default="")
-    employer: Mapped[str] = mapped_column(String(200), default="")
-    employer_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
-    specialties: Mapped[list[Any]] = mapped_column(default=list)
-    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user: Mapped[User] = relationship(back_populates="expert")
-    jurisdiction: Mapped[Jurisdiction] = relationship()

@@ -83,7 +83,7 @@ def certificate(c: Certificate | None) -> dict[str, Any] | None:
 def designation(session: Session, actor: Actor | None, d: Designation) -> dict[str, Any]:
     return {
         "id": d.id, "state": str(d.state), "version": d.version, "kind": str(d.kind), "tier": str(d.tier),
-        "holder": {"name": d.enterprise.name, "uscc": d.enterprise.uscc},
+        "holder": d.enterprise.name, "holder_uscc": d.enterprise.uscc,
         "jurisdiction": d.jurisdiction_code, "application_id": d.application_id,
         "valid_from": _iso(d.valid_from), "valid_until": _iso(d.valid_until),
         "reason_code": str(d.reason_code) if d.reason_code else None, "reason": d.reason,

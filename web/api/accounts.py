@@ -1,0 +1,2 @@
+"""API endpoints for accounts and security: tokens, password resets."""
+from __future__ import annotations

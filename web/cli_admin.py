@@ -1,0 +1,2 @@
+"""Administrative commands of `greencert`: audit, backup and restore."""
+from __future__ import annotations
