@@ -1,7 +1,8 @@
 """GreenCert's persistent data: SQLAlchemy 2 typed models, enums and migrations."""
 from models.applications import Application, EvidenceFile, Panel, Programme, Review
 from models.base import Base, utcnow
-from models.designations import Certificate, CertificateSequence, Designation, Notice, Objection
+from models.designations import (Certificate, CertificateSequence, Designation, Notice, Objection,
+                                 SigningKey)
 from models.log import AuditEvent, OutboxItem, TransitionLog
 from models.experts import Expert
 from models.people import ApiToken, Enterprise, Jurisdiction, User
@@ -9,6 +10,6 @@ from models import reports, security  # noqa: F401,E402  (their tables join the 
 
 __all__ = [
     "ApiToken", "Application", "AuditEvent", "Base", "Certificate", "CertificateSequence",
-    "Designation", "Enterprise", "EvidenceFile", "Expert", "Jurisdiction", "Notice", "Objection",
+    "Designation", "Enterprise", "SigningKey", "EvidenceFile", "Expert", "Jurisdiction", "Notice", "Objection",
     "OutboxItem", "Panel", "Programme", "Review", "TransitionLog", "User", "utcnow",
 ]

@@ -17,7 +17,7 @@ CSP = (
 
 
 def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
-    from web import api, auth, db, errors, filters, pages
+    from web import api, auth, db, errors, filters, pages, wellknown
     from web.state import AppState
     from workflow import runtime
     from workflow.db import make_engine, session_factory
@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     runtime.configure(runtime.Runtime(
         factory=factory, storage=LocalStorage(app.config["STORAGE_DIR"]),
         base_url=app.config["BASE_URL"], redis_url=app.config["REDIS_URL"],
+        secret_key=app.config["SECRET_KEY"],
     ))
 
     csrf.init_app(app)
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     filters.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(wellknown.bp)
     csrf.exempt(api.bp)
 
     @app.after_request

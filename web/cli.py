@@ -41,7 +41,8 @@ def _configure_runtime(factory: Any) -> None:
 
     config = from_environment()
     runtime.configure(runtime.Runtime(factory=factory, storage=LocalStorage(config["STORAGE_DIR"]),
-                                      base_url=config["BASE_URL"], redis_url=config["REDIS_URL"]))
+                                      base_url=config["BASE_URL"], redis_url=config["REDIS_URL"],
+                                      secret_key=config["SECRET_KEY"]))
 
 
 def _upgrade() -> None:
@@ -151,6 +152,56 @@ def _relay(factory: Any) -> int:
     finally:
         if connection is not None:
             connection.close()
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", default=None, help="the issuing server, e.g. https://greencert.example.gov.cn; "
+              "default: the local database")
+def verify(pdf: str, url: str | None) -> None:
+    """Check a certificate PDF: issued by the bureau, unchanged, and currently valid."""
+    from pathlib import Path
+
+    from workflow import certificates
+
+    data = Path(pdf).read_bytes()
+    if url:
+        lookup, keys = _remote(url)
+        result = certificates.check_pdf(data, lookup, keys)
+    else:
+        from web.api.representations import public_certificate
+        from workflow import signing
+
+        with _database() as factory, factory() as session:
+            def local(number: str) -> dict[str, Any] | None:
+                found = certificates.find(session, number)
+                return public_certificate(found) if found else None
+
+            result = certificates.check_pdf(data, local, signing.published_keys(session))
+    click.echo(json.dumps({"verdict": result.verdict, "number": result.number, "message": result.message,
+                           "status": result.status}, ensure_ascii=False))
+    if result.verdict != "valid":
+        sys.exit(1)
+
+
+def _remote(base: str) -> tuple[Any, list[dict[str, Any]]]:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    def get(path: str) -> Any:
+        with urllib.request.urlopen(base.rstrip("/") + path, timeout=10) as response:  # noqa: S310
+            return json.load(response)
+
+    def lookup(number: str) -> dict[str, Any] | None:
+        try:
+            return get(f"/api/v1/certificates/{urllib.parse.quote(number)}")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
+    return lookup, get("/.well-known/greencert-keys.json")["keys"]
 
 
 @main.command()

@@ -6,8 +6,10 @@ gapless and unique under concurrency and a revoked number is never reused.
 """
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from models import Certificate, CertificateSequence, Designation
 from models.enums import KIND_CODES, KIND_LABELS, TIER_LABELS, CertificateStatus
-from workflow import outbox
+from workflow import outbox, signing
 from workflow.clock import local_date
+from workflow.clock import now as utc_now
 
 
 def allocate_number(session: Session, jurisdiction_code: str, kind_code: str, year: int) -> tuple[str, int]:
@@ -102,14 +105,64 @@ def render(session: Session, certificate_id: int) -> str:
     pdf = render_certificate_pdf(view)
     key = storage_key(certificate)
     rt.storage.save(key, pdf)
+    moment = utc_now()
     certificate.pdf_path = key
-    certificate.sha256 = hashlib.sha256(pdf).hexdigest()
+    certificate.sha256 = signing.pdf_digest(pdf)
+    certificate.payload = {
+        "number": certificate.number, "holder": certificate.holder, "uscc": view.uscc,
+        "kind": str(designation.kind), "tier": str(designation.tier), "issuer": view.issuer,
+        "valid_from": view.valid_from.isoformat(), "valid_until": view.valid_until.isoformat(),
+        "pdf_sha256": certificate.sha256,
+    }
+    certificate.key_id, certificate.signature = signing.sign(
+        session, designation.jurisdiction_code, certificate.payload, moment)
     certificate.status = CertificateStatus.issued
-    from workflow.clock import now as utc_now
-
-    certificate.issued_at = utc_now()
+    certificate.issued_at = moment
     return "issued"
 
 
 def find(session: Session, number: str) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.number == number))
+
+
+@dataclass(frozen=True)
+class PdfCheck:
+    """The verdict on a certificate PDF: genuine and current, or what is wrong with it."""
+
+    verdict: str  # valid | not_current | tampered | forged | unreadable
+    number: str
+    message: str
+    status: str = ""
+
+
+def number_in_pdf(pdf: bytes) -> str:
+    """The certificate number the PDF carries in its metadata (keywords), or ""."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        metadata = PdfReader(io.BytesIO(pdf)).metadata or {}
+    except (PdfReadError, ValueError, OSError):
+        return ""
+    return str(metadata.get("/Keywords", "") or "").strip()
+
+
+def check_pdf(pdf: bytes, lookup: Callable[[str], dict[str, Any] | None],
+              keys: list[dict[str, Any]]) -> PdfCheck:
+    """Check a PDF against the issuer's record (`lookup(number)` → the public certificate JSON)."""
+    number = number_in_pdf(pdf)
+    if not number:
+        return PdfCheck("unreadable", "", "文件不是本系统签发的证书 PDF（未找到证书编号）")
+    record = lookup(number)
+    if record is None or not record.get("signature"):
+        return PdfCheck("forged", number, f"证书编号“{number}”不存在：伪造的证书")
+    verdict = signing.verify(record["payload"], record["key_id"], record["signature"], keys)
+    if not verdict.valid:
+        return PdfCheck("forged", number, verdict.problem)
+    if record["payload"].get("pdf_sha256") != signing.pdf_digest(pdf):
+        return PdfCheck("tampered", number, "文件内容与发证机关签发的证书不一致：PDF 已被篡改", record["status"])
+    if record["status"] != "active":
+        return PdfCheck("not_current", number, f"证书真实，但当前状态为“{record['status']}”", record["status"])
+    return PdfCheck("valid", number, "证书真实有效", record["status"])

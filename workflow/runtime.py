@@ -14,6 +14,7 @@ class Runtime:
     storage: LocalStorage
     base_url: str = "http://127.0.0.1:5000"
     redis_url: str | None = None
+    secret_key: str = ""
 
 
 _current: Runtime | None = None

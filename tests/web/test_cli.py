@@ -82,7 +82,7 @@ def test_user_add(run, database_url) -> None:
     engine.dispose()
 
 
-def test_tick_closes_notices_once(run, database_url) -> None:
+def test_tick_closes_notices_once(run, database_url, tmp_path) -> None:
     assert run("demo", "--no-serve").exit_code == 0
     engine = make_engine(database_url)
     with Session(engine) as session:
@@ -101,6 +101,13 @@ def test_tick_closes_notices_once(run, database_url) -> None:
         certificate = session.scalars(select(Certificate)).one()
         assert certificate.status is CertificateStatus.issued  # rendered in-process by the tick's relay
     engine.dispose()
+    pdf = tmp_path / "files" / certificate.pdf_path
+    verified = run("verify", str(pdf))
+    assert verified.exit_code == 0 and json.loads(verified.stdout)["verdict"] == "valid"
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(pdf.read_bytes() + b"\n%%EOF\n")
+    refused = run("verify", str(altered))
+    assert refused.exit_code == 1 and json.loads(refused.stdout)["verdict"] == "tampered"
 
 
 def test_demo_prints_the_accounts(run) -> None:

@@ -18,7 +18,7 @@ from web.schemas import (ActionIn, ApplicationIn, ApplicationPatch, ExpertIn, No
                          PanelIn, ProgrammeIn, RegistrationIn, ReviewPut, TokenIn, load_document)
 from web.uploads import accept
 from workflow import (accounts, applications, certificates, designations, notices, panels,
-                      reviews, runtime)
+                      reviews, runtime, signing)
 from workflow.clock import local_date, now
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
 
@@ -308,6 +308,26 @@ def get_certificate(number: str) -> Any:
     if certificate is None:
         raise NotFound(f"证书编号“{number}”不存在，请核对；伪造的编号查询不到")
     return jsonify(rep.public_certificate(certificate))
+
+
+@route(bp, "/certificates/verify", "POST", "核验证书 PDF 文件（multipart: file）：真伪、是否被篡改、当前状态",
+       auth=False)
+def verify_certificate_pdf() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid.field("file", "请选择要核验的证书 PDF 文件")
+    pdf = upload.read(10 * 1024 * 1024 + 1)
+    if len(pdf) > 10 * 1024 * 1024:
+        raise Invalid.field("file", "文件过大，证书 PDF 不超过10MB")
+    session = db.session()
+
+    def lookup(number: str) -> dict[str, Any] | None:
+        certificate = certificates.find(session, number)
+        return rep.public_certificate(certificate) if certificate else None
+
+    result = certificates.check_pdf(pdf, lookup, signing.published_keys(session))
+    return jsonify({"verdict": result.verdict, "number": result.number, "message": result.message,
+                    "status": result.status})
 
 
 @route(bp, "/openapi.json", "GET", "本接口的 OpenAPI 文档", auth=False)

@@ -109,6 +109,7 @@ def public_certificate(c: Certificate) -> dict[str, Any]:
         "reason": d.reason if status in ("revoked", "suspended", "withdrawn") else "",
         "suspended_until": _iso(d.suspended_until),
         "changed_at": _iso(d.changed_at),
+        "payload": c.payload, "key_id": c.key_id, "signature": c.signature,
     }
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 12:07:24.081096
+Create Date: 2026-11-21 12:29:01.289228
 """
 from alembic import op
 import sqlalchemy as sa
@@ -67,6 +67,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enterprises_jurisdiction_code'), ['jurisdiction_code'], unique=False)
+
+    op.create_table('signing_keys',
+    sa.Column('key_id', sa.String(length=40), nullable=False),
+    sa.Column('jurisdiction_code', sa.String(length=6), nullable=False),
+    sa.Column('public_key', sa.String(length=64), nullable=False),
+    sa.Column('private_key', sa.Text(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['jurisdiction_code'], ['jurisdictions.code'], name=op.f('fk_signing_keys_jurisdiction_code_jurisdictions')),
+    sa.PrimaryKeyConstraint('key_id', name=op.f('pk_signing_keys'))
+    )
+    with op.batch_alter_table('signing_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signing_keys_jurisdiction_code'), ['jurisdiction_code'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -338,6 +351,9 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('pending', 'issued', 'superseded', 'void', name='certificate_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('pdf_path', sa.String(length=255), nullable=True),
     sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('payload', sa.JSON(), nullable=True),
+    sa.Column('key_id', sa.String(length=40), nullable=True),
+    sa.Column('signature', sa.String(length=128), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('issued_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('voided_at', models.base.UTCDateTime(timezone=True), nullable=True),
@@ -446,6 +462,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_enterprise_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('signing_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signing_keys_jurisdiction_code'))
+
+    op.drop_table('signing_keys')
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprises_jurisdiction_code'))
 
