@@ -17,7 +17,7 @@ from web.pages import bp
 from web.pages.forms import field_errors, nested, optional_int
 from web.schemas import load_document
 from web.uploads import accept
-from workflow import applications, runtime
+from workflow import applications, jurisdictions, runtime
 from workflow.clock import local_date, now
 from workflow.documents import missing_required
 from workflow.errors import WorkflowError
@@ -28,14 +28,18 @@ from workflow.errors import WorkflowError
 def applicant_home() -> Any:
     actor = current_actor()
     session = db.session()
+    home = actor.enterprise.jurisdiction_code
+    programmes = [p for p in applications.open_programmes(session, local_date(now()))
+                  if jurisdictions.is_within(session, home, p.jurisdiction_code)]
     return render_template(
         "applicant/home.html",
         enterprise=actor.enterprise,
+        guideline_titles={g.key: g.title for g in evaluators.available()},
         applications=list(session.scalars(select(Application).where(
             Application.enterprise_id == actor.enterprise_id).order_by(Application.id.desc()))),
         designations=list(session.scalars(select(Designation).where(
             Designation.enterprise_id == actor.enterprise_id).order_by(Designation.id.desc()))),
-        programmes=applications.open_programmes(session, local_date(now())),
+        programmes=programmes,
     )
 
 

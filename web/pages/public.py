@@ -32,7 +32,8 @@ def index() -> Any:
 
 @bp.route("/notices")
 def notice_list() -> Any:
-    return render_template("public/notices.html", notices=notices.open_notices(db.session()))
+    return render_template("public/notices.html",
+                           notices=[(n, notices.listed(n)) for n in notices.open_notices(db.session())])
 
 
 @bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])

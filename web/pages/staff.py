@@ -36,7 +36,9 @@ def staff_home() -> Any:
         "staff/home.html", waiting=waiting, applications=apps,
         programmes=list(session.scalars(select(Programme).where(Programme.jurisdiction_code.in_(inside))
                                         .order_by(Programme.id.desc()))),
-        designations=list(session.scalars(select(Designation).where(Designation.jurisdiction_code.in_(inside))
+        # A county sees the designations of the enterprises in its area, whoever granted them.
+        designations=list(session.scalars(select(Designation).join(Enterprise)
+                                          .where(Enterprise.jurisdiction_code.in_(inside))
                                           .order_by(Designation.id.desc()).limit(200))),
         notices=notices.open_notices(session),
     )
