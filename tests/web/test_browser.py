@@ -39,6 +39,7 @@ class Records:
     review_id: int
     expert: str
     notice_id: int
+    designation_id: int
     certificate: str
 
 
@@ -51,7 +52,8 @@ def records(live_server: LiveServer) -> Records:
         review = panel.reviews[0]
         on_notice = application_in(session, S.public_notice, now, applicant=new_enterprise(session, 2))
         designation = designation_in(session, D.active, now)
-        found = Records(review.id, review.expert.user.username, on_notice.notice.id, designation.certificate.number)
+        found = Records(review.id, review.expert.user.username, on_notice.notice.id, designation.id,
+                        designation.certificate.number)
         session.commit()
     outbox.relay(live_server.factory)  # renders the certificate, as the embedded default does
     return found
@@ -79,7 +81,9 @@ def shoot(page: Any, name: str) -> None:
 def new_page(browser: Any) -> Any:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
-    return context.new_page()
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?" before a final step
+    return page
 
 
 def log_in(page: Any, base: str, username: str) -> None:
@@ -134,6 +138,8 @@ def test_an_enterprise_registers_applies_and_the_county_sees_it(
     page.click('button:has-text("注册")')
     expect(page).to_have_url(re.compile(r"/portal$"))
     expect(page.locator("main")).to_contain_text("注册成功")
+    expect(page.locator("main")).not_to_contain_text("安庆")  # a programme it may not enter
+    shoot(page, "03-portal")
 
     # Start an application in the open Hangzhou programme and fill the GB/T 36132 form.
     page.locator("tr", has_text="杭州").locator('button:has-text("开始申报")').click()
@@ -142,14 +148,22 @@ def test_an_enterprise_registers_applies_and_the_county_sees_it(
     page.click('button:has-text("保存草稿")')
     expect(page.locator(".flash.success")).to_contain_text("草稿已保存")
     expect(page.locator('[name="energy.electricity_kwh"]')).to_have_value("16000000")
-    shoot(page, "03-application-form")
+
+    page.select_option('#evidence select[name="indicator"]', "infra_metering_required")
+    page.set_input_files('#evidence input[type="file"]', files=[{
+        "name": "计量器具配备台账.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n%metering\n"}])
+    expect(page.locator("#chosen-file")).to_have_text("计量器具配备台账.pdf")
+    page.click('#evidence button:has-text("上传")')
+    expect(page.locator(".flash.success")).to_contain_text("已上传“计量器具配备台账.pdf”")
+    expect(page.locator("#evidence table")).to_contain_text("按 GB 17167、GB 24789 配备能源和水计量器具")
+    shoot(page, "04-application-form")
 
     page.click('button:has-text("提交申报")')
-    expect(page).to_have_url(re.compile(r"/applications/\d+$"))
+    expect(page).to_have_url(re.compile(r"/applications/\d+(#.*)?$"))
     expect(page.locator("h1 .badge")).to_have_text("已提交")
     expect(page.locator("main")).to_contain_text("钱塘区")
-    shoot(page, "04-application-page")
-    application_url = page.url
+    shoot(page, "05-application-page")
+    application_url = page.url.split("#")[0]
 
     # The county bureau finds it waiting in its console.
     county = new_page(browser)
@@ -157,7 +171,7 @@ def test_an_enterprise_registers_applies_and_the_county_sees_it(
     expect(county).to_have_url(re.compile(r"/console$"))
     waiting = county.locator("section", has_text="待我处理")
     expect(waiting).to_contain_text(ENTERPRISE)
-    shoot(county, "05-staff-console")
+    shoot(county, "06-staff-console")
     waiting.locator("tr", has_text=ENTERPRISE).locator("a").click()
     expect(county).to_have_url(application_url)
     expect(county.locator('button[data-trigger="recommend"]')).to_be_visible()
@@ -168,12 +182,21 @@ def test_an_enterprise_registers_applies_and_the_county_sees_it(
     log_in(expert, base, records.expert)
     expect(expert).to_have_url(re.compile(r"/desk$"))
     expect(expert.locator("main")).to_contain_text("答复邀请")
-    shoot(expert, "06-expert-desk")
+    shoot(expert, "07-expert-desk")
     expert.goto(f"{base}/desk/reviews/{records.review_id}")
     expert.click('button:has-text("接受邀请")')
     expect(expert.locator(".flash.success")).to_contain_text("已接受邀请")
-    shoot(expert, "07-expert-review")
+    shoot(expert, "08-expert-review")
     expert.context.close()
+
+    # The city bureau manages a designation after the fact (有进有出).
+    city = new_page(browser)
+    log_in(city, base, "hz_city")
+    city.goto(f"{base}/designations/{records.designation_id}")
+    expect(city.locator('button[data-trigger="require_rectification"]')).to_be_visible()
+    expect(city.locator("main")).to_contain_text(records.certificate)
+    shoot(city, "09-designation")
+    city.context.close()
 
     # The public: the notice with its objection form, and a certificate's live status.
     public = new_page(browser)
@@ -181,10 +204,10 @@ def test_an_enterprise_registers_applies_and_the_county_sees_it(
     expect(public.locator("#objection")).to_contain_text("提出异议")
     public.click('#objection button:has-text("提交异议")')
     expect(public.locator("#objection .error").first).to_be_visible()
-    shoot(public, "08-notice")
+    shoot(public, "10-notice")
     public.goto(f"{base}/verify/{records.certificate}")
     expect(public.locator("#verdict")).to_contain_text("证书有效")
-    shoot(public, "09-verify")
+    shoot(public, "11-verify")
     public.goto(f"{base}/verify/330100-GF-2026-9999")
     expect(public.locator(".verdict.bad")).to_contain_text("未查到")
     public.context.close()
