@@ -1,19 +1,27 @@
 """Evaluating an application's data against a guideline version (自动评价).
 
 Order: read the document → run the calculators → read each indicator (a blank quantitative
-indicator may take its calculated value) → gate checks → the guideline's scoring strategy →
-eligibility and pass mark. ``evaluate`` raises only for an unknown guideline key; any
-JSON-able document gives a result that explains itself.
+indicator may take its calculated value) → gate checks (basic requirements; vetoes counted
+back from the evaluation date) → the guideline's scoring strategy → eligibility and pass mark.
+``evaluate`` raises only for an unknown guideline key or an unreadable ``as_of``; any JSON-able
+document gives a result that explains itself, and the same input with the same ``as_of``
+gives the same result.
+
+Document keys read: ``year``, ``region``, ``indicators``, ``basic``, ``vetoes``, ``events``
+(dated veto events), ``energy``, ``renewables``, ``output`` and, for multi-year guidelines
+(parks), ``years``: a list of ``{"year": 2022, "indicators": {...}}`` for the earlier years.
 """
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from evaluators import gates, intensities, strategies
+from evaluators import benchmarks, gates, intensities, strategies
 from evaluators.guidelines import Guideline, GuidelineError, Indicator, load
-from evaluators.trace import Evaluation, GateResult
+from evaluators.strategies import Inputs, YearInputs
+from evaluators.trace import CalculationStep, Evaluation, GateResult
 from evaluators.values import (
     Answer,
     Reading,
@@ -27,6 +35,7 @@ from evaluators.values import (
 
 TOTAL_PLACES = 2
 _NOTE_LIST_LIMIT = 10  # unknown ids listed in a note before "等"
+_YEAR_LIMIT = 20  # year entries read from one document
 
 
 def evaluate(
@@ -34,14 +43,20 @@ def evaluate(
     document: dict,
     evidence: Mapping[str, Sequence[str]] | None = None,
     pass_mark: float | None = None,
+    as_of: datetime.date | str | None = None,
 ) -> Evaluation:
     """Evaluate ``document`` (the application's data) against guideline ``key``.
 
     ``evidence`` maps an indicator, basic-requirement or veto id to the names of the files
     uploaded for it. ``passed`` is ``total >= pass_mark`` when a pass mark is given, else None.
+    ``as_of`` is the evaluation date (a date or "YYYY-MM-DD"; default today) from which the
+    vetoes' 36-month windows are counted back: pass the submission date so that re-evaluating
+    an application gives the same result.
     """
     guideline = load(key)
-    notes: list[str] = []
+    strategy = strategies.get(guideline.strategy)
+    evaluation_date = _as_of(as_of)
+    notes: list[str] = _dates_in_force(guideline, evaluation_date)
     if not isinstance(document, Mapping):
         notes.append("申报数据格式无法识别，按空白申报评价。")
         document = {}
@@ -54,25 +69,32 @@ def evaluate(
         notes.append("地区代码无法识别（应为6位行政区划代码），按全国计。")
 
     files = _evidence(evidence)
-    calculation = None
-    if _calculators_apply(guideline, document.get("energy")):
-        calculation = intensities.calculate(document, year, region)
+    calculation = _calculate(guideline, document, year, region)
+    steps: list[CalculationStep] = []
+    if calculation is not None:
+        steps += calculation.steps
         notes += calculation.notes
+    current = _year_inputs(guideline, document, year, files, calculation, notes, "")
+    years = [current]
+    if strategy.years_required(guideline) > 1:
+        years = _earlier_years(guideline, document, region, current, files, steps, notes)
 
-    section = document.get("indicators")
-    if section is not None and not isinstance(section, Mapping):
-        notes.append("指标数据格式无法识别，按未填写计。")
-    submitted = section if isinstance(section, Mapping) else {}
-    answers = {
-        i.id: _answer(i, submitted.get(i.id), files, calculation) for i in guideline.indicators
-    }
-    notes += _unknown_ids("指标", submitted, {i.id for i in guideline.indicators})
-
-    sheet = strategies.get(guideline.strategy).score(guideline, answers)
+    sheet = strategy.score(guideline, Inputs(tuple(years)))
+    notes += sheet.notes
     basic = gates.check_basic(guideline.basic_requirements, document.get("basic"), files)
-    vetoes = gates.check_vetoes(guideline.vetoes, document.get("vetoes"), files)
+    events, event_notes = gates.read_events(document.get("events"))
+    vetoes, veto_notes = gates.check_vetoes(guideline.vetoes, document.get("vetoes"), events,
+                                           files, evaluation_date)
+    notes += event_notes + veto_notes
 
-    reasons = _reasons(guideline, basic, vetoes, sheet)
+    product_steps, product_results, product_notes = ((), (), ())
+    if "energy" in guideline.calculators and isinstance(document.get("output"), Mapping):
+        product_steps, product_results, product_notes = benchmarks.positions(
+            document["output"].get("products"))
+    steps += product_steps
+    notes += product_notes
+
+    reasons = _gate_reasons(guideline, basic, vetoes) + list(sheet.reasons)
     total = as_float(sheet.total, TOTAL_PLACES)
     mark = _pass_mark(pass_mark, notes)
     return Evaluation(
@@ -88,16 +110,105 @@ def evaluate(
         basic_requirements=basic,
         vetoes=vetoes,
         missing=sheet.missing,
-        calculations=calculation.steps if calculation else (),
+        calculations=tuple(steps),
         figures=calculation.figures if calculation else (),
         notes=tuple(notes),
+        strategy=guideline.strategy,
+        as_of=evaluation_date.isoformat(),
+        guideline_digest=guideline.digest,
+        years=sheet.years,
+        benchmarks=product_results,
     )
 
 
-def _calculators_apply(guideline: Guideline, energy: Any) -> bool:
-    if "energy" not in guideline.calculators or energy in (None, "", {}):
-        return False
-    return True
+def _as_of(raw: datetime.date | str | None) -> datetime.date:
+    if raw is None:
+        return datetime.date.today()
+    if isinstance(raw, datetime.datetime):
+        return raw.date()
+    if isinstance(raw, datetime.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ValueError(f"as_of 应为日期或 YYYY-MM-DD：{raw!r}")
+
+
+def _dates_in_force(guideline: Guideline, day: datetime.date) -> list[str]:
+    notes = []
+    if guideline.effective_on and day.isoformat() < guideline.effective_on:
+        notes.append(f"本评价导则自 {guideline.effective_on} 起实施，评价日期 {day.isoformat()} 早于实施日期。")
+    if guideline.superseded_on and day.isoformat() >= guideline.superseded_on:
+        notes.append(f"本评价导则已于 {guideline.superseded_on} 被新版本替代；申报按提交时采用的"
+                     "导则版本评价，新申报应采用新版本。")
+    return notes
+
+
+def _calculate(guideline: Guideline, document: Mapping[str, Any], year: int | None,
+               region: str | None) -> intensities.Calculation | None:
+    if "energy" not in guideline.calculators or document.get("energy") in (None, "", {}):
+        return None
+    return intensities.calculate(document, year, region)
+
+
+def _year_inputs(guideline: Guideline, section: Mapping[str, Any], year: int | None,
+                 files: Mapping[str, tuple[str, ...]],
+                 calculation: intensities.Calculation | None, notes: list[str],
+                 label: str) -> YearInputs:
+    raw = section.get("indicators")
+    if raw is not None and not isinstance(raw, Mapping):
+        notes.append(f"{label}指标数据格式无法识别，按未填写计。")
+    submitted = raw if isinstance(raw, Mapping) else {}
+    answers = {
+        i.id: _answer(i, submitted.get(i.id), files, calculation) for i in guideline.indicators
+    }
+    notes += _unknown_ids(f"{label}指标", submitted, {i.id for i in guideline.indicators})
+    figures = {}
+    if calculation is not None:
+        figures = {k: Decimal(str(v)) for k, v in calculation.figures if isinstance(v, float)}
+    return YearInputs(year, answers, figures)
+
+
+def _earlier_years(guideline: Guideline, document: Mapping[str, Any], region: str | None,
+                   current: YearInputs, files: Mapping[str, tuple[str, ...]],
+                   steps: list[CalculationStep], notes: list[str]) -> list[YearInputs]:
+    """The document's own year (when it has indicators) and each entry of ``years``."""
+    entries = document.get("years")
+    if entries is not None and not isinstance(entries, list):
+        notes.append("多年数据（years）格式无法识别，应为列表，未计入。")
+        entries = []
+    by_year: dict[int | None, YearInputs] = {}
+    own = document.get("indicators")
+    if isinstance(own, Mapping) and own:
+        by_year[current.year] = current
+    for number, entry in enumerate((entries or [])[:_YEAR_LIMIT], start=1):
+        if not isinstance(entry, Mapping):
+            notes.append(f"多年数据第{number}项格式无法识别，未计入。")
+            continue
+        year = read_year(entry.get("year"))
+        if year is None:
+            notes.append(f"多年数据第{number}项未填写可识别的年份，未计入。")
+            continue
+        if year in by_year:
+            notes.append(f"{year}年数据重复填报，采用{'申报表本年度' if year == current.year else '第一次'}填报的数据。")
+            continue
+        calculation = _calculate(guideline, entry, year, region)
+        if calculation is not None:
+            steps += [_labelled(step, year) for step in calculation.steps]
+            notes += [f"{year}年：{note}" for note in calculation.notes]
+        by_year[year] = _year_inputs(guideline, entry, year, files, calculation, notes,
+                                     f"{year}年")
+    if not by_year:
+        by_year[current.year] = current
+    return sorted(by_year.values(), key=lambda y: (y.year is not None, y.year or 0))
+
+
+def _labelled(step: CalculationStep, year: int) -> CalculationStep:
+    return CalculationStep(f"{year}.{step.key}", f"（{year}年）{step.name}", step.inputs,
+                           step.factor, step.factor_unit, step.factor_source,
+                           step.factor_confidence, step.result, step.unit)
 
 
 def _answer(indicator: Indicator, raw: Any, files: Mapping[str, tuple[str, ...]],
@@ -145,30 +256,27 @@ def _unknown_ids(kind: str, submitted: Mapping[Any, Any], known: set[str]) -> li
     return [f"{kind} {listed}{more} 不属于本评价导则，已忽略。"]
 
 
-def _reasons(guideline: Guideline, basic: tuple[GateResult, ...], vetoes: tuple[GateResult, ...],
-             sheet: strategies.Scoresheet) -> list[str]:
-    """Why the application cannot be designated, in Chinese; empty when it is eligible."""
+def _gate_reasons(guideline: Guideline, basic: tuple[GateResult, ...],
+                  vetoes: tuple[GateResult, ...]) -> list[str]:
+    """Every failing or unanswered gate, with what its verdict rests on, in Chinese."""
     reasons = []
     for gate in basic:
         if gate.verdict == "fail":
-            reasons.append(f"基本要求未满足：{gate.name}")
+            reasons.append(f"基本要求未满足：{gate.name}，依据：{gate.basis}{_files(gate)}")
         elif gate.verdict == "missing":
             reasons.append(f"基本要求未作答：{gate.name}")
     by_id = {v.id: v for v in guideline.vetoes}
     for gate in vetoes:
         if gate.verdict == "fail":
-            reasons.append(f"否决项：{gate.name}（{by_id[gate.id].source}）")
+            reasons.append(f"否决项：{gate.name}（{by_id[gate.id].source}），依据：{gate.basis}"
+                           f"{_files(gate)}")
         elif gate.verdict == "missing":
             reasons.append(f"否决项未声明：{gate.name}")
-    groups = {g.id: g.name for g in guideline.groups}
-    indicators = {i.id: i for i in guideline.indicators}
-    for result in sheet.unmet_required:
-        item = indicators[result.id]
-        reasons.append(f"必选要求未满足：{groups[item.group]}／{item.criterion}——{item.name}")
-    for indicator_id in sheet.missing:
-        item = indicators[indicator_id]
-        reasons.append(f"必选要求未填写：{groups[item.group]}／{item.criterion}——{item.name}")
     return reasons
+
+
+def _files(gate: GateResult) -> str:
+    return f"，证明材料：{'、'.join(gate.evidence)}" if gate.evidence else ""
 
 
 def _pass_mark(raw: Any, notes: list[str]) -> float | None:

@@ -4,7 +4,8 @@ Runs the calculators over the document's ``energy``, ``renewables`` and ``output
 gives the figures quantitative indicators may take (``derived_from`` in a guideline file):
 per 10 000 yuan of output value (工业总产值) and of value added (工业增加值), per unit of a single
 product, the share of renewable power in energy use, and in Zhejiang the carbon-efficiency
-level of DB33/T 1347-2023 (STANDARDS.md §7).
+level of DB33/T 1347-2023 and, when ``output.industry_average_carbon_intensity`` (the industry's
+average L, tCO2/万元) is given, its grade by K = L ÷ that average (STANDARDS.md §7).
 """
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ DERIVABLE = frozenset({
     "kgce_per_product_unit",
     "kgco2_per_product_unit",
     "carbon_efficiency_tco2_per_10k",
+    "carbon_efficiency_k",
+    "own_renewable_kwh",
+    "green_power_kwh",
 })
 
 
@@ -76,6 +80,7 @@ def calculate(document: Mapping[str, Any], year: int | None, region: str | None)
     )
 
     own, green = co2.renewables.own_generation_kwh, co2.renewables.green_power_purchased_kwh
+    figures.update(own_renewable_kwh=own, green_power_kwh=green)
     electricity = energy.carrier("electricity_kwh")
     if coal.total_kgce > 0 and electricity is not None:
         share = (own + green) * electricity.kgce_per_unit / coal.total_kgce * _PERCENT
@@ -114,7 +119,8 @@ def calculate(document: Mapping[str, Any], year: int | None, region: str | None)
             steps.append(_ratio_step(f"intensity.{figure}", label, numerator, denominator, value,
                                      f"{unit}/万元"))
         if key == "value_added_10k_yuan":
-            steps += _carbon_efficiency(co2.total_t, reading.value, region, figures)
+            steps += _carbon_efficiency(co2.total_t, reading.value, region, output, figures,
+                                        notes)
 
     steps += _per_product(document, coal.total_kgce, co2.total_kg, figures, notes)
     shown = tuple((key, value if isinstance(value, str) else as_float(value, PLACES))
@@ -139,22 +145,21 @@ def _ratio_step(key: str, name: str, numerator: tuple[str, Decimal],
 
 
 def _carbon_efficiency(co2_t: Decimal, value_added: Decimal, region: str | None,
-                       figures: dict[str, Decimal | str]) -> list[CalculationStep]:
-    """DB33/T 1347-2023: L = CO2 (t) ÷ value added (万元), levelled 低碳 / 中碳 / 高碳; Zhejiang only."""
+                       output: Mapping[str, Any], figures: dict[str, Decimal | str],
+                       notes: list[str]) -> list[CalculationStep]:
+    """DB33/T 1347-2023 (Zhejiang only): L = CO2 (t) ÷ value added (万元), levelled 低碳 / 中碳 /
+    高碳; with the industry's average L, K = L ÷ average, graded 1级–5级."""
     table = read_table(_CARBON_EFFICIENCY_TABLE)
     meta = table["table"]
     if region is None or region[:2] != meta["province"][:2]:
         return []
     efficiency = co2_t / value_added
-    level = next(row for row in table["levels"]
-                 if "at_most" not in row or efficiency <= number(row["at_most"]))
-    bound = (f"L ≤ {decimal_text(number(level['at_most']))}" if "at_most" in level
-             else "高于上一档上限")
+    level = _band(table["levels"], efficiency)
     figures["carbon_efficiency_tco2_per_10k"] = efficiency
     figures["carbon_efficiency_level"] = level["name"]
-    return [CalculationStep(
+    steps = [CalculationStep(
         key="intensity.carbon_efficiency",
-        name=f"{meta['title']}：{level['name']}（{bound} {meta['unit']}）",
+        name=f"{meta['title']}：{level['name']}（{_bound(level, 'L')} {meta['unit']}）",
         inputs=(("二氧化碳排放总量（tCO2）", as_float(co2_t, PLACES)),
                 ("工业增加值（万元）", as_float(value_added, PLACES))),
         factor=None,
@@ -164,6 +169,40 @@ def _carbon_efficiency(co2_t: Decimal, value_added: Decimal, region: str | None,
         result=as_float(efficiency, PLACES),
         unit=meta["unit"],
     )]
+    average = read_number(output.get("industry_average_carbon_intensity"))
+    if average.status == "missing":
+        notes.append("未填写所属行业平均碳效值（industry_average_carbon_intensity），未计算碳效等级。")
+        return steps
+    if average.status == "invalid" or average.value <= 0:
+        notes.append(f"行业平均碳效值“{average.shown}”无法识别或不大于 0，未计算碳效等级。")
+        return steps
+    ratio = efficiency / average.value
+    grade = _band(table["grades"], ratio)
+    figures["carbon_efficiency_k"] = ratio
+    figures["carbon_efficiency_grade"] = grade["name"]
+    steps.append(CalculationStep(
+        key="intensity.carbon_efficiency_grade",
+        name=f"碳效等级：{grade['name']}（{_bound(grade, 'K')}，K = 碳效值 ÷ 行业平均碳效值）",
+        inputs=((f"碳效值 L（{meta['unit']}）", as_float(efficiency, PLACES)),
+                (f"行业平均碳效值（{meta['unit']}）", as_float(average.value, PLACES))),
+        factor=None,
+        factor_unit=None,
+        factor_source=meta["source"],
+        factor_confidence=meta["confidence"],
+        result=as_float(ratio, PLACES),
+        unit="",
+    ))
+    return steps
+
+
+def _band(rows: list[dict[str, Any]], value: Decimal) -> dict[str, Any]:
+    """The first row whose ``at_most`` holds; the last row has none."""
+    return next(row for row in rows if "at_most" not in row or value <= number(row["at_most"]))
+
+
+def _bound(row: dict[str, Any], symbol: str) -> str:
+    return (f"{symbol} ≤ {decimal_text(number(row['at_most']))}" if "at_most" in row
+            else "高于上一档上限")
 
 
 def _per_product(document: Mapping[str, Any], kgce: Decimal, co2_kg: Decimal,

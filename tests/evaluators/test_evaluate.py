@@ -97,7 +97,8 @@ def test_veto_answered_happened_fails_with_its_name(full):
     veto = next(v for v in result.vetoes if v.id == "veto_dishonest_debtor")
     assert veto.verdict == "fail" and "失信被执行人" in veto.why
     assert not result.eligible
-    assert result.reasons == ("否决项：失信被执行人（工信部节〔2024〕13号 第十五条（六））",)
+    assert result.reasons == (
+        "否决项：失信被执行人（工信部节〔2024〕13号 第十五条（六）），依据：申报单位声明",)
 
 
 def test_unanswered_gates_are_missing_and_block(full):
