@@ -6,10 +6,11 @@ from models.designations import (Certificate, CertificateSequence, Designation, 
 from models.log import AuditEvent, OutboxItem, TransitionLog
 from models.experts import Expert
 from models.people import ApiToken, Enterprise, Jurisdiction, User
-from models import reports, security  # noqa: F401,E402  (their tables join the metadata)
+from models import security  # noqa: F401,E402  (its tables join the metadata)
+from models.reports import Notification, YearlyReport
 
 __all__ = [
     "ApiToken", "Application", "AuditEvent", "Base", "Certificate", "CertificateSequence",
     "Designation", "Enterprise", "SigningKey", "EvidenceFile", "Expert", "Jurisdiction", "Notice", "Objection",
-    "OutboxItem", "Panel", "Programme", "Review", "TransitionLog", "User", "utcnow",
+    "OutboxItem", "Panel", "Programme", "Review", "TransitionLog", "User", "utcnow", "Notification", "YearlyReport",
 ]

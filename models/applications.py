@@ -41,6 +41,10 @@ class Programme(Base):
     validity_years: Mapped[int] = mapped_column(default=3)
     report_due_month: Mapped[int] = mapped_column(default=4)
     report_due_day: Mapped[int] = mapped_column(default=15)
+    # Days after the due date before a missing yearly report opens rectification.
+    report_grace_days: Mapped[int] = mapped_column(default=30)
+    # A yearly re-evaluation this many points below the designation's score opens rectification.
+    deterioration_points: Mapped[float] = mapped_column(default=10.0)
     divergence_threshold: Mapped[float] = mapped_column(default=15.0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -97,6 +97,13 @@ class CertificateStatus(StrEnum):
     void = "void"  # 已作废
 
 
+class ReportState(StrEnum):
+    due = "due"  # 待报送
+    submitted = "submitted"  # 已报送，待复核
+    evaluated = "evaluated"  # 已复核
+    overdue = "overdue"  # 逾期未报
+
+
 class OutboxState(StrEnum):
     pending = "pending"
     relayed = "relayed"

@@ -257,8 +257,8 @@ def _after(session: Session, actor: Actor, app: Application, trigger: str,
         app.clarification_answer = None
     elif trigger == "answer_clarification":
         app.clarification_answer = ctx.reason
-    elif trigger == "approve_for_notice":
-        notices.open_notice(session, actor, [app], now)
+    elif trigger == "approve_for_notice" and not ctx.inputs.get("batch"):
+        notices.open_notice(session, actor, [app], now)  # a batch opens one notice for all
     elif trigger == "uphold_objection":
         objection: Objection = ctx.inputs["objection"]
         objection.state = ObjectionState.upheld

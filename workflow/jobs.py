@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 import evaluators
 from models import Application
 from models.enums import ApplicationState
-from workflow import applications, certificates
+from workflow import applications, certificates, mail, reports
 from workflow.actors import SYSTEM
 from workflow.clock import now as utc_now
 
@@ -35,4 +35,6 @@ def evaluate_application(session: Session, application_id: int) -> str:
 REGISTRY: dict[str, Callable[..., Any]] = {
     "evaluate_application": evaluate_application,
     "render_certificate": certificates.render,
+    "send_email": mail.send_email,
+    "evaluate_report": reports.evaluate,
 }

@@ -78,9 +78,16 @@ def application_action(session: Session, actor: Actor, trigger: str, app: Applic
     return Decision(False, f"未知操作“{trigger}”")
 
 
+# Dynamic management steps the tick takes by itself: a missed report opens rectification, an
+# unconfirmed rectification suspends, an expired suspension proposes revocation (a person confirms).
+SYSTEM_DESIGNATION_STEPS = {"require_rectification", "suspend", "propose_revocation"}
+
+
 def designation_action(
     session: Session, actor: Actor, trigger: str, designation: Designation
 ) -> Decision:
+    if isinstance(actor, SystemActor) and trigger in SYSTEM_DESIGNATION_STEPS:
+        return ALLOW
     if trigger in SYSTEM_TRIGGERS:
         return ALLOW if isinstance(actor, SystemActor) else Decision(False, "该操作由系统自动执行")
     if trigger == "withdraw":

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Designation, Notice
 from models.enums import ApplicationState, DesignationState, NoticeState, ObjectionState
-from workflow import applications, designations
+from workflow import applications, designations, reports
 from workflow.actors import SYSTEM
 from workflow.clock import local_date
 
@@ -40,5 +40,9 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
     ):
         designations.act(session, SYSTEM, designation, "expire", now)
         summary["expired"].append(designation.id)
+    summary["reports_opened"] = reports.open_reports(session, today)
+    summary["reminders"] = reports.remind(session, today, now)
+    summary.update(reports.mark_overdue(session, today, now))
+    summary.update(reports.escalate(session, today, now))
     session.flush()
     return summary

@@ -1,0 +1,166 @@
+"""API for dynamic management and the public record: yearly reports, notices in batches,
+the directory of designations, the feed of changes, the notification inbox."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import jsonify, request
+from marshmallow import fields, validate
+from sqlalchemy import func, select
+
+from models import Designation, Enterprise, Notification, TransitionLog, YearlyReport
+from models.enums import DesignationState, Kind, Role, Tier
+from web import db
+from web.api import bp
+from web.api import representations as rep
+from web.api.spec import parse, route
+from web.auth import current_actor, login_required
+from web.schemas import Base, NoticeIn, load_document
+from workflow import applications, jurisdictions, notices, permissions, reports
+from workflow.clock import now
+from workflow.errors import Invalid, NotFound
+
+PAGE_SIZE = validate.Range(min=1, max=200, error="每页条数应在1至200之间")
+
+
+class ReportIn(Base):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100, error="年度不正确"))
+    data = fields.Dict(required=True)
+
+
+def report(r: YearlyReport) -> dict[str, Any]:
+    return {"id": r.id, "designation_id": r.designation_id, "year": r.year, "due_on": r.due_on.isoformat(),
+            "state": str(r.state), "total": r.total, "eligible": r.eligible, "finding": r.finding,
+            "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+            "evaluation": r.evaluation, "data": r.data}
+
+
+def _designation_for(designation_id: int) -> Designation:
+    designation = db.session().get(Designation, designation_id)
+    if designation is None or not permissions.can_view_designation(db.session(), current_actor(), designation):
+        raise NotFound("认定记录不存在")
+    return designation
+
+
+@route(bp, "/designations/<int:designation_id>/reports", "GET", "年度动态管理表列表")
+@login_required()
+def list_reports(designation_id: int) -> Any:
+    designation = _designation_for(designation_id)
+    rows = db.session().scalars(select(YearlyReport).where(YearlyReport.designation_id == designation.id)
+                                .order_by(YearlyReport.year.desc()))
+    return jsonify([report(r) for r in rows])
+
+
+@route(bp, "/designations/<int:designation_id>/reports", "POST", "报送年度动态管理表（持有单位）", body=ReportIn,
+       status=201)
+@login_required(Role.applicant)
+def file_report(designation_id: int) -> Any:
+    args = parse(ReportIn)
+    designation = _designation_for(designation_id)
+    document = load_document(designation.application.guideline, args["data"])
+    filed = reports.file(db.session(), current_actor(), designation, args["year"], document, now())
+    db.commit()
+    return jsonify(report(filed)), 201
+
+
+@route(bp, "/notices", "POST", "将评审完成的一批申报列入同一公示（工作人员）", body=NoticeIn, status=201)
+@login_required(Role.staff)
+def open_notice() -> Any:
+    args = parse(NoticeIn)
+    actor = current_actor()
+    session = db.session()
+    apps = [applications.load(session, actor, i, for_update=True) for i in dict.fromkeys(args["application_ids"])]
+    if len({a.programme_id for a in apps}) > 1:
+        raise Invalid.field("application_ids", "一次公示只能包含同一申报批次的申报")
+    for app in apps:
+        applications.act(session, actor, app, "approve_for_notice", now(), batch=True)
+    notice = notices.open_notice(session, actor, apps, now())
+    db.commit()
+    return jsonify(rep.notice(notice)), 201
+
+
+@route(bp, "/directory", "GET", "认定名录查询（公众）：q、uscc、kind、tier、jurisdiction、status、page、per_page",
+       auth=False)
+def directory() -> Any:
+    args = request.args
+    per_page = _int(args.get("per_page", "50"), "per_page", 1, 200)
+    page = _int(args.get("page", "1"), "page", 1, 100000)
+    query = select(Designation).join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    if args.get("q"):
+        query = query.where(Enterprise.name.contains(args["q"].strip()))
+    if args.get("uscc"):
+        query = query.where(Enterprise.uscc == args["uscc"].strip().upper())
+    for name, enum, column in (("kind", Kind, Designation.kind), ("tier", Tier, Designation.tier),
+                               ("status", DesignationState, Designation.state)):
+        if args.get(name):
+            if args[name] not in enum.__members__:
+                raise Invalid.field(name, f"{name} 取值不正确，可选：{'、'.join(enum.__members__)}")
+            query = query.where(column == enum(args[name]))
+    if args.get("jurisdiction"):
+        inside = [c for c in jurisdictions.parents(db.session())
+                  if jurisdictions.is_within(db.session(), c, args["jurisdiction"])]
+        if not inside:
+            raise Invalid.field("jurisdiction", "行政区划代码不存在")
+        query = query.where(Enterprise.jurisdiction_code.in_(inside))
+    total = db.session().scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session().scalars(query.order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    return jsonify({"total": total, "page": page, "per_page": per_page, "items": [{
+        "id": d.id, "holder": d.enterprise.name, "uscc": d.enterprise.uscc, "kind": str(d.kind), "tier": str(d.tier),
+        "jurisdiction": d.enterprise.jurisdiction_code, "state": str(d.state),
+        "valid_from": d.valid_from.isoformat(), "valid_until": d.valid_until.isoformat(),
+        "certificate": rep.certificate(d.certificate)} for d in rows]})
+
+
+@route(bp, "/feed", "GET", "认定变动信息（公众，供其他系统轮询）：since（ISO 时间）、after_id", auth=False)
+def feed() -> Any:
+    query = select(TransitionLog).where(TransitionLog.entity == "designation")
+    if request.args.get("since"):
+        try:
+            since = datetime.fromisoformat(request.args["since"])
+        except ValueError:
+            raise Invalid.field("since", "since 应为 ISO-8601 时间，如 2026-11-01T00:00:00+08:00") from None
+        if since.tzinfo is None:
+            raise Invalid.field("since", "since 须带时区，如 +08:00")
+        query = query.where(TransitionLog.at >= since)
+    if request.args.get("after_id"):
+        query = query.where(TransitionLog.id > _int(request.args["after_id"], "after_id", 0, 2**62))
+    rows = list(db.session().scalars(query.order_by(TransitionLog.id).limit(500)))
+    items = []
+    for row in rows:
+        d = db.session().get(Designation, row.entity_id)
+        items.append({"id": row.id, "at": row.at.isoformat(), "designation_id": d.id, "holder": d.enterprise.name,
+                      "uscc": d.enterprise.uscc, "kind": str(d.kind), "tier": str(d.tier), "event": row.trigger,
+                      "from_state": row.from_state, "to_state": row.to_state,
+                      "reason": row.reason if row.to_state in ("revoked", "suspended", "rectifying", "withdrawn") else "",
+                      "certificate": d.certificate.number if d.certificate else None})
+    return jsonify({"items": items, "next_after_id": rows[-1].id if rows else request.args.get("after_id")})
+
+
+@route(bp, "/notifications", "GET", "我的站内消息")
+@login_required()
+def inbox() -> Any:
+    from workflow.notifications import inbox as messages
+
+    return jsonify([{"id": n.id, "subject": n.subject, "body": n.body, "link": n.link,
+                     "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
+                    for n in messages(db.session(), current_actor())])
+
+
+@route(bp, "/notifications/<int:notification_id>/read", "POST", "标记消息为已读")
+@login_required()
+def read(notification_id: int) -> Any:
+    message = db.session().get(Notification, notification_id)
+    if message is None or message.user_id != current_actor().id:
+        raise NotFound("消息不存在")
+    message.read_at = message.read_at or now()
+    db.commit()
+    return jsonify({"id": message.id, "read": True})
+
+
+def _int(value: str, name: str, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise Invalid.field(name, f"{name} 应为{low}至{high}之间的整数")
+    return int(value)
+
+

@@ -1,0 +1,170 @@
+"""Yearly reports (动态管理表) and the dynamic-management steps of the tick (有进有出).
+
+Every designated unit files the previous year's key indicators by the programme's date
+(default 15 April, STANDARDS §6 [S]); the report is re-evaluated with the same guideline. A
+missed report or a large deterioration opens rectification; an unconfirmed rectification
+suspends; a suspension that runs out proposes revocation for a person to confirm.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import evaluators
+from models import Designation, YearlyReport
+from models.enums import DesignationState, ReportState, Role
+from workflow import designations, notifications, outbox
+from workflow.actors import SYSTEM, Actor, is_role
+from workflow.clock import local_date
+from workflow.errors import Forbidden, NotFound, NotPossible
+
+LIVE = [DesignationState.active, DesignationState.rectifying, DesignationState.suspended]
+REMIND_DAYS_BEFORE = (30, 7)
+
+
+def due_date(designation: Designation, year: int) -> date:
+    """The report on `year` is due in the following year on the programme's month and day."""
+    programme = designation.application.programme
+    return date(year + 1, programme.report_due_month, programme.report_due_day)
+
+
+def report_for(session: Session, designation: Designation, year: int) -> YearlyReport | None:
+    return session.scalar(select(YearlyReport).where(YearlyReport.designation_id == designation.id,
+                                                     YearlyReport.year == year))
+
+
+def open_reports(session: Session, today: date) -> list[int]:
+    """Ask every live designation held during last year for last year's report."""
+    year = today.year - 1
+    opened = []
+    for designation in session.scalars(select(Designation).where(Designation.state.in_(LIVE))):
+        if designation.valid_from > date(year, 12, 31) or report_for(session, designation, year):
+            continue
+        report = YearlyReport(designation_id=designation.id, year=year, due_on=due_date(designation, year))
+        session.add(report)
+        session.flush()
+        opened.append(report.id)
+    return opened
+
+
+def _link(designation: Designation) -> str:
+    return f"/designations/{designation.id}"
+
+
+def remind(session: Session, today: date, now: datetime) -> int:
+    sent = 0
+    for report in session.scalars(select(YearlyReport).where(YearlyReport.state == ReportState.due,
+                                                             YearlyReport.due_on >= today)):
+        for days in REMIND_DAYS_BEFORE:
+            if today >= report.due_on - timedelta(days=days):
+                d = report.designation
+                sent += notifications.notify(
+                    session, notifications.enterprise_users(session, d.enterprise_id),
+                    key=f"report-{report.id}-remind-{days}",
+                    subject=f"请在{report.due_on.month}月{report.due_on.day}日前报送{report.year}年度动态管理表",
+                    body="逾期未报送将被责令整改，整改期满仍未报送的将暂停直至撤销认定。",
+                    link=_link(d), now=now)
+    return sent
+
+
+def mark_overdue(session: Session, today: date, now: datetime) -> dict[str, list[int]]:
+    """Warn when a report is late; open rectification when it is later than the grace period."""
+    result: dict[str, list[int]] = {"overdue": [], "rectification": []}
+    for report in session.scalars(select(YearlyReport).where(
+            YearlyReport.state.in_([ReportState.due, ReportState.overdue]), YearlyReport.due_on < today)):
+        d = report.designation
+        if report.state is ReportState.due:
+            report.state = ReportState.overdue
+            report.warned_at = now
+            result["overdue"].append(report.id)
+            notifications.notify(
+                session, notifications.enterprise_users(session, d.enterprise_id) + notifications.staff_of(
+                    session, d.jurisdiction_code),
+                key=f"report-{report.id}-overdue", subject=f"{d.enterprise.name}逾期未报送{report.year}年度动态管理表",
+                body="请尽快报送；宽限期满仍未报送的将被责令整改。", link=_link(d), now=now)
+        grace = d.application.programme.report_grace_days
+        if today > report.due_on + timedelta(days=grace) and d.state is DesignationState.active:
+            designations.act(session, SYSTEM, d, "require_rectification", now,
+                             reason=f"未按期报送{report.year}年度动态管理表（应于{report.due_on.isoformat()}前报送）")
+            result["rectification"].append(d.id)
+    return result
+
+
+def escalate(session: Session, today: date, now: datetime) -> dict[str, list[int]]:
+    """Rectification past its deadline → suspension; suspension past its end → a revocation proposal."""
+    result: dict[str, list[int]] = {"suspended": [], "revocation_proposed": []}
+    for d in session.scalars(select(Designation).where(Designation.state == DesignationState.rectifying,
+                                                       Designation.rectify_by < today)):
+        designations.act(session, SYSTEM, d, "suspend", now,
+                         reason=f"整改期限（{d.rectify_by.isoformat()}）届满，整改未经确认")
+        result["suspended"].append(d.id)
+    for d in session.scalars(select(Designation).where(Designation.state == DesignationState.suspended,
+                                                       Designation.suspended_until < today,
+                                                       Designation.proposal.is_(None))):
+        missed = session.scalar(select(YearlyReport.id).where(YearlyReport.designation_id == d.id,
+                                                              YearlyReport.state == ReportState.overdue))
+        designations.act(session, SYSTEM, d, "propose_revocation", now,
+                         reason_code="missed_report" if missed else "non_compliant",
+                         reason=f"暂停期满（{d.suspended_until.isoformat()}）未恢复，提请撤销认定")
+        notifications.notify(session, notifications.staff_of(session, d.jurisdiction_code),
+                             key=f"designation-{d.id}-revocation-{d.suspended_until.isoformat()}",
+                             subject=f"请确认撤销{d.enterprise.name}的认定", body="暂停期满未恢复，系统已提议撤销。",
+                             link=_link(d), now=now)
+        result["revocation_proposed"].append(d.id)
+    return result
+
+
+def file(session: Session, actor: Actor, designation: Designation, year: int, data: dict[str, Any],
+         now: datetime) -> YearlyReport:
+    """The unit files (or refiles, until it is evaluated) its report for `year`."""
+    if not (is_role(actor, Role.applicant) and actor.enterprise_id == designation.enterprise_id):
+        raise Forbidden("只有持有单位可以报送动态管理表")
+    if designation.state not in LIVE:
+        raise NotPossible("认定已终止，无需报送")
+    report = report_for(session, designation, year)
+    if report is None:
+        if not designation.valid_from.year <= year < local_date(now).year:
+            raise NotFound(f"无需报送{year}年度动态管理表")
+        report = YearlyReport(designation_id=designation.id, year=year, due_on=due_date(designation, year))
+        session.add(report)
+    if report.state is ReportState.evaluated:
+        raise NotPossible(f"{year}年度动态管理表已复核，不能再修改")
+    report.data = {**data, "year": year}
+    report.state = ReportState.submitted
+    report.submitted_at = now
+    session.flush()
+    outbox.add(session, "evaluate_report", [report.id], queue="evaluations",
+               key=f"{report.id}-{int(now.timestamp())}")
+    return report
+
+
+def evaluate(session: Session, report_id: int) -> str:
+    """The job: re-evaluate a filed report; a failure or a large deterioration opens rectification."""
+    from workflow.clock import now as utc_now
+
+    report = session.get(YearlyReport, report_id, with_for_update=True)
+    if report is None:
+        return "missing"
+    if report.state is not ReportState.submitted:
+        return f"skipped: {report.state}"
+    d = report.designation
+    app = d.application
+    result = evaluators.evaluate(app.guideline, report.data, None, app.programme.pass_mark)
+    moment = utc_now()
+    report.evaluation = result.to_dict()
+    report.total = result.total
+    report.eligible = result.eligible
+    report.evaluated_at = moment
+    report.state = ReportState.evaluated
+    reference = app.panel_score if app.panel_score is not None else app.auto_score
+    threshold = app.programme.deterioration_points
+    if not result.eligible:
+        report.finding = "年度复核不符合要求：" + "；".join(result.reasons)
+    elif reference is not None and result.total < reference - threshold:
+        report.finding = (f"年度复核得分{result.total:.2f}分，较认定时的{reference:.2f}分下降超过{threshold:g}分")
+    if report.finding and d.state is DesignationState.active:
+        designations.act(session, SYSTEM, d, "require_rectification", moment, reason=report.finding)
+    return "rectification" if report.finding else "ok"
