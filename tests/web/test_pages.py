@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from io import BytesIO
 from datetime import datetime, timezone
 
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 from evaluators.examples import example_document
 from models import Application, Programme
 from models.enums import ApplicationState as S
-from tests.builders import GUIDELINE, application_in, user
+from models.enums import DesignationState as D
+from tests.builders import GUIDELINE, application_in, designation_in, user
 from workflow import panels
 from workflow.demo import PASSWORD, with_check
 
@@ -127,6 +129,17 @@ def test_a_wrong_password_is_refused_with_401(client: FlaskClient) -> None:
     assert field_value(page, "username") == "qt_newmat"
 
 
+def test_the_portal_offers_only_programmes_the_enterprise_may_enter(client: FlaskClient) -> None:
+    log_in(client, "qt_newmat")
+
+    portal = text_of(client.get("/portal"))
+
+    offered = portal[portal.index("可以申报的批次"):]
+    assert "杭州市" in offered
+    assert "安庆市" not in offered  # a Qiantang enterprise cannot enter an Anqing programme
+    assert "绿色工厂评价通则（GB/T 36132-2018）" in offered  # the standard by its title, not its key
+
+
 def test_a_page_for_applicants_sends_a_visitor_to_the_login(client: FlaskClient) -> None:
     response = client.get("/portal")
 
@@ -187,7 +200,8 @@ def test_a_valid_draft_is_saved_and_shown_again(client: FlaskClient, db: Session
                                         "indicators.perf_renewable_share": "12.5",
                                         "basic.basic_lawful": "true",
                                         "vetoes.veto_dishonest_debtor": "false",
-                                        "energy.natural_gas_m3": "800000"}, follow_redirects=True)
+                                        "energy.natural_gas_m3": "800000",
+                                        "renewables.green_power_purchased_kwh": "0"}, follow_redirects=True)
 
     assert response.status_code == 200
     page = text_of(response)
@@ -195,7 +209,8 @@ def test_a_valid_draft_is_saved_and_shown_again(client: FlaskClient, db: Session
     assert field_value(page, "indicators.perf_renewable_share") == "12.5"
     assert field_value(page, "basic.basic_lawful") == "true"
     assert field_value(page, "vetoes.veto_dishonest_debtor") == "false"
-    assert field_value(page, "energy.natural_gas_m3") == "800000"
+    assert field_value(page, "energy.natural_gas_m3") == "800000"  # as typed, not 800000.0
+    assert field_value(page, "renewables.green_power_purchased_kwh") == "0"  # a zero is an answer
     db.expire_all()
     assert db.get(Application, app_id).state is S.draft
 
@@ -250,8 +265,6 @@ def test_evidence_of_a_type_not_accepted_is_refused_and_a_pdf_listed(
     app_id = start_application(client, db)
     form = f"/portal/applications/{app_id}/form"
     upload = f"/portal/applications/{app_id}/evidence"
-
-    from io import BytesIO
 
     refused = post_form(client, form, {"indicator": "",
                                        "file": (BytesIO(b"MZ\x90\x00 not a document"), "setup.exe")},
@@ -335,6 +348,32 @@ def test_staff_of_another_county_cannot_open_the_application(client: FlaskClient
 
     assert response.status_code in (403, 404)
     assert "杭州钱塘新材料股份有限公司" not in text_of(response)
+
+
+def test_a_county_sees_the_designations_of_its_enterprises(client: FlaskClient, db: Session) -> None:
+    designation = designation_in(db, D.active, NOW)
+    db.commit()
+    log_in(client, "qt_county")
+
+    console = text_of(client.get("/console"))
+
+    managed = console[console.index("认定与动态管理"):]
+    assert "杭州钱塘新材料股份有限公司" in managed
+    assert designation.certificate.number in managed
+
+
+def test_a_programme_without_dates_is_refused_in_chinese(client: FlaskClient) -> None:
+    log_in(client, "hz_city")
+
+    response = post_form(client, "/console/programmes/new", {
+        "kind": "factory", "tier": "city", "guideline": GUIDELINE, "opens_on": "", "closes_on": "",
+        "pass_mark": "80", "panel_size": "3"})
+
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "此项为必填项" in page
+    assert "Missing data" not in page
+    assert field_value(page, "pass_mark") == "80"
 
 
 # Experts --------------------------------------------------------------------------------------
