@@ -131,3 +131,50 @@ def test_zero_output_value_is_noted_not_divided():
                                     "output": {"output_value_10k_yuan": 0}}, 2023, None)
     assert result.figure("kgce_per_10k_output") is None
     assert any("不大于 0" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("average", "k", "grade"), [
+    # L = 497.4 t ÷ 1 000 万元 = 0.4974 tCO2/万元 (2023 Zhejiang factor 0.4974)
+    ("1.0", 0.4974, "1级"),   # K = 0.4974 ÷ 1.0 ≤ 0.6
+    (0.7, 0.7106, "2级"),     # 0.4974 ÷ 0.7 = 0.7106 ≤ 0.8
+    (0.4974, 1.0, "3级"),     # K = 1 ≤ 1.2
+    (0.3, 1.658, "4级"),      # 0.4974 ÷ 0.3 = 1.658 ≤ 2.0
+    (0.2, 2.487, "5级"),      # 2.487 > 2.0
+])
+def test_zhejiang_carbon_efficiency_grade_by_industry_average(average, k, grade):
+    result = intensities.calculate(
+        {"energy": {"electricity_kwh": 1_000_000},
+         "output": {"value_added_10k_yuan": 1_000, "industry_average_carbon_intensity": average}},
+        2023, "330100")
+    assert result.figure("carbon_efficiency_k") == k
+    assert result.figure("carbon_efficiency_grade") == grade
+    step = next(s for s in result.steps if s.key == "intensity.carbon_efficiency_grade")
+    assert step.factor_source == "DB33/T 1347-2023" and step.result == k
+
+
+def test_carbon_efficiency_grade_needs_the_industry_average():
+    result = intensities.calculate({"energy": {"electricity_kwh": 1_000_000},
+                                    "output": {"value_added_10k_yuan": 1_000}}, 2023, "330100")
+    assert result.figure("carbon_efficiency_level") == "低碳"
+    assert result.figure("carbon_efficiency_grade") is None
+    assert any("行业平均碳效值" in note for note in result.notes)
+
+
+def test_own_renewable_and_green_power_are_shown():
+    result = intensities.calculate(
+        {"energy": {"electricity_kwh": 1_000_000},
+         "renewables": {"own_generation_kwh": 200_000, "green_power_purchased_kwh": 300_000}},
+        2023, "110000")
+    assert result.figure("own_renewable_kwh") == 200_000
+    assert result.figure("green_power_kwh") == 300_000
+    names = [step.name for step in result.steps]
+    assert "扣除自发自用可再生能源电量（零碳电力）" in names and "扣除外购绿色电力（零碳电力）" in names
+
+
+def test_every_factor_step_names_its_source():
+    result = intensities.calculate(
+        {"energy": {"electricity_kwh": 1_000_000, "natural_gas_m3": 10_000},
+         "output": {"output_value_10k_yuan": 1_000, "value_added_10k_yuan": 250}}, 2023, "330100")
+    for step in result.steps:
+        if step.factor is not None:
+            assert step.factor_source and step.factor_confidence and step.factor_unit
