@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("ARGON2_PROFILE", "cheapest")
 

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Application, Base, Designation, Jurisdiction
+from models import Application, Base, Jurisdiction
 from models.enums import ApplicationState, DesignationState
 
 
