@@ -27,9 +27,12 @@ def raw():
         return tomllib.load(handle, parse_float=Decimal)
 
 
-def test_available_lists_the_factory_guideline():
+def test_available_lists_every_packaged_version():
     assert GuidelineInfo(KEY, "factory", "绿色工厂评价通则（GB/T 36132-2018）", "2018") in (
         evaluators.available())
+    assert [(g.key, g.kind) for g in evaluators.available()] == [
+        ("factory-gbt36132-2018", "factory"), ("factory-gbt36132-2025", "factory"),
+        ("park-miit-2016", "park"), ("supply-chain-miit-2016", "supply_chain")]
 
 
 def test_load_is_cached(guideline):
@@ -159,3 +162,99 @@ def test_broken_files_are_refused(raw, change, message):
 def test_file_name_must_match_key(raw):
     with pytest.raises(GuidelineError):
         parse(raw, expected_key="factory-other")
+
+
+PACKAGED = [info.key for info in evaluators.available()]
+
+
+def _raw(key):
+    path = resources.files("evaluators.guidelines").joinpath(f"{key}.toml")
+    with path.open("rb") as handle:
+        return tomllib.load(handle, parse_float=Decimal)
+
+
+def _tables_with_numbers(value, path="(file)"):
+    """Every table that holds a number directly (a list of numbers counts)."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _tables_with_numbers(item, f"{path}[{index}]")
+        return
+    if not isinstance(value, dict):
+        return
+    def numeric(v):
+        return (isinstance(v, (int, Decimal)) and not isinstance(v, bool)) or (
+            isinstance(v, list) and v and all(numeric(x) for x in v))
+    if any(numeric(v) for v in value.values()):
+        yield path, value
+    for name, item in value.items():
+        yield from _tables_with_numbers(item, f"{path}.{name}")
+
+
+@pytest.mark.parametrize("key", PACKAGED)
+def test_every_number_carries_its_source_and_confidence(key):
+    for path, table in _tables_with_numbers(_raw(key)):
+        assert table.get("source"), path
+        assert table.get("confidence") in CONFIDENCES, path
+
+
+@pytest.mark.parametrize("key", PACKAGED)
+def test_each_packaged_guideline_is_whole(key):
+    guideline = evaluators.load(key)
+    assert guideline.kind in ("factory", "park", "supply_chain")
+    for group in guideline.groups:
+        assert sum(i.points for i in guideline.group_indicators(group.id)) == pytest.approx(group.points)
+    assert sum(g.points for g in guideline.groups) == 100
+    assert len(guideline.vetoes) == 6
+    assert all(v.window_months == 36 for v in guideline.vetoes)
+    assert all("工信部节〔2024〕13号 第十五条" in v.source for v in guideline.vetoes)
+    assert guideline.basic_requirements
+    data = json.loads(json.dumps(guideline.to_dict(), ensure_ascii=False))
+    for indicator in data["indicators"]:
+        assert indicator["type"] in ("boolean", "number", "text")
+        assert {"id", "group", "name", "unit", "type", "required", "help", "points"} <= set(indicator)
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", indicator["id"])
+    for gate in data["basic_requirements"]:
+        assert {"id", "name", "help", "type"} <= set(gate)
+    for veto in data["vetoes"]:
+        assert {"id", "name", "question", "help"} <= set(veto)
+
+
+@pytest.mark.parametrize("key", PACKAGED)
+def test_unconfirmed_numbers_are_marked(key):
+    # STANDARDS.md: the pass mark is a programme setting [U] everywhere.
+    assert evaluators.load(key).parameter("default_pass_mark").confidence == "unconfirmed"
+
+
+def _find(raw, indicator_id):
+    return next(i for i in raw["indicators"] if i["id"] == indicator_id)
+
+
+@pytest.mark.parametrize(("key", "change", "field", "message"), [
+    ("factory-gbt36132-2025", lambda d: _find(d, "renewable_share")["bands"][1].pop("below"),
+     "bands", "首尾相接"),
+    ("factory-gbt36132-2025", lambda d: _find(d, "renewable_share")["bands"][0].update(
+        leading=Decimal("0.5")), "leading", "引领值应在基准值的上方"),
+    ("factory-gbt36132-2025", lambda d: _find(d, "renewable_share").update(band_by="luck"),
+     "band_by", "不是可计算的数值"),
+    ("factory-gbt36132-2025", lambda d: _find(d, "water_reuse").pop("baseline"), "baseline",
+     "缺少基准值"),
+    ("factory-gbt36132-2025", lambda d: _find(d, "water_reuse").pop("points"), "points",
+     "缺少字段 points"),
+    ("park-miit-2016", lambda d: _find(d, "standards_system").update(option_shares=[1, 0.5]),
+     "option_shares", "一一对应"),
+    ("park-miit-2016", lambda d: _find(d, "energy_productivity").update(leading=0), "leading",
+     "大于 0"),
+    ("park-miit-2016", lambda d: d.pop("scoring"), "years_required", "需要参数"),
+    ("park-miit-2016", lambda d: d["basic_requirements"][3].pop("at_least"), "at_least",
+     "缺少数值字段 at_least"),
+    ("supply-chain-miit-2016", lambda d: d["vetoes"][0].pop("window_months"), "window_months",
+     "正整数"),
+    ("factory-gbt36132-2018", lambda d: d["indicators"][0].update(points=3), "points",
+     "请用 weight"),
+])
+def test_broken_new_fields_are_refused_by_field(key, change, field, message):
+    broken = _raw(key)
+    change(broken)
+    with pytest.raises(GuidelineError, match=message) as caught:
+        parse(broken)
+    assert caught.value.field == field
