@@ -20,7 +20,7 @@ from typing import Any
 
 from evaluators import benchmarks, gates, intensities, strategies
 from evaluators.guidelines import Guideline, GuidelineError, Indicator, load
-from evaluators.strategies import Inputs, YearInputs
+from evaluators.strategies import Inputs, ProductLimit, YearInputs
 from evaluators.trace import CalculationStep, Evaluation, GateResult
 from evaluators.values import (
     Answer,
@@ -36,6 +36,7 @@ from evaluators.values import (
 TOTAL_PLACES = 2
 _NOTE_LIST_LIMIT = 10  # unknown ids listed in a note before "等"
 _YEAR_LIMIT = 20  # year entries read from one document
+_PRODUCT_LIMIT = 50  # products read from one document
 
 
 def evaluate(
@@ -168,7 +169,51 @@ def _year_inputs(guideline: Guideline, section: Mapping[str, Any], year: int | N
     figures = {}
     if calculation is not None:
         figures = {k: Decimal(str(v)) for k, v in calculation.figures if isinstance(v, float)}
-    return YearInputs(year, answers, figures)
+    products: tuple[ProductLimit, ...] = ()
+    if any(i.product_limits for i in guideline.indicators):
+        products = _product_limits(section.get("output"), calculation, notes, label)
+    return YearInputs(year, answers, figures, products)
+
+
+def _product_limits(output: Any, calculation: intensities.Calculation | None, notes: list[str],
+                    label: str) -> tuple[ProductLimit, ...]:
+    """Products with the grades of their mandatory energy-limit standard (STANDARDS.md §3):
+    ``limit_grade_1``, ``limit_grade_2`` and ``energy_per_unit`` (kgce per product unit), and
+    ``energy_tce`` to weigh several. A single product's unit energy use may be calculated."""
+    entries = output.get("products") if isinstance(output, Mapping) else None
+    if not isinstance(entries, list):
+        return ()
+    entries = [e for e in entries[:_PRODUCT_LIMIT] if isinstance(e, Mapping)]
+    products = []
+    for entry in entries:
+        grade_1, grade_2 = read_number(entry.get("limit_grade_1")), read_number(entry.get("limit_grade_2"))
+        if grade_1.status == grade_2.status == "missing":
+            continue
+        name = read_text(entry.get("name")).value or read_text(entry.get("product")).value or "产品"
+        if grade_1.status != "given" or grade_2.status != "given" or not (
+                0 <= grade_1.value < grade_2.value):
+            notes.append(f"{label}{name}的能耗限额1级、2级值无法识别（1级应低于2级），未按限额标准评价。")
+            continue
+        value, calculated = read_number(entry.get("energy_per_unit")), False
+        if value.status == "missing" and len(entries) == 1 and calculation is not None:
+            figure = calculation.figure("kgce_per_product_unit")
+            if isinstance(figure, float):
+                value, calculated = Reading("given", Decimal(str(figure)), figure), True
+        if value.status != "given" or value.value < 0:
+            notes.append(f"{label}{name}未填写可识别的单位产品综合能耗，未按限额标准评价。")
+            continue
+        weight = read_number(entry.get("energy_tce"))
+        unit = read_text(entry.get("unit")).value
+        products.append(ProductLimit(
+            name=name,
+            unit=f"kgce/{unit}" if unit else "kgce/单位产品",
+            value=value.value,
+            grade_1=grade_1.value,
+            grade_2=grade_2.value,
+            energy_tce=weight.value if weight.status == "given" and weight.value > 0 else None,
+            calculated=calculated,
+        ))
+    return tuple(products)
 
 
 def _earlier_years(guideline: Guideline, document: Mapping[str, Any], region: str | None,

@@ -83,6 +83,8 @@ class Indicator:
     the file. ``criterion`` is the second-level indicator (二级指标) the item belongs to.
     ``options`` with ``option_shares`` make a text item a scored level (e.g. 完善 1, 较完善 0.7).
     ``bands`` replace baseline and leading by the band the figure ``band_by`` falls in.
+    ``product_limits``: when the products carry the grades of a mandatory energy-limit standard,
+    score their unit energy use instead (grade 1 leading, grade 2 baseline, weighted by energy).
     """
 
     id: str
@@ -107,6 +109,7 @@ class Indicator:
     band_by: str | None = None
     band_name: str | None = None
     band_unit: str | None = None
+    product_limits: bool = False
     place: Place | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -134,6 +137,7 @@ class Indicator:
             "band_by": self.band_by,
             "band_name": self.band_name,
             "band_unit": self.band_unit,
+            "product_limits": self.product_limits,
             "derived_from": self.derived_from,
             "source": self.source,
             "confidence": self.confidence,
@@ -477,6 +481,9 @@ def _indicator(raw: dict[str, Any], place: Place, group_ids: set[str]) -> Indica
             raise place.error("leading", "数值指标缺少引领值 leading")
         if baseline is not None and leading is not None:
             _check_order(baseline, leading, direction, place)
+    product_limits = raw.get("product_limits", False)
+    if not isinstance(product_limits, bool) or (product_limits and direction != "lower"):
+        raise place.error("product_limits", "product_limits 应为 true 或 false，且只用于越低越好的数值指标")
     derived_from = raw.get("derived_from")
     if derived_from is not None and (kind != "number" or derived_from not in intensities.DERIVABLE):
         raise place.error("derived_from", f"derived_from {derived_from} 不是可计算的数值")
@@ -516,6 +523,7 @@ def _indicator(raw: dict[str, Any], place: Place, group_ids: set[str]) -> Indica
         band_by=band_by,
         band_name=band_name,
         band_unit=band_unit,
+        product_limits=product_limits,
         source=_text(raw, "source", place),
         confidence=_confidence(raw, place),
         place=place,

@@ -11,7 +11,16 @@ application's answers. Four are registered (ARCHITECTURE.md §6):
 from __future__ import annotations
 
 from evaluators.strategies.additive import AdditivePoints
-from evaluators.strategies.base import Inputs, Scoresheet, Strategy, YearInputs, get, names, register
+from evaluators.strategies.base import (
+    Inputs,
+    ProductLimit,
+    Scoresheet,
+    Strategy,
+    YearInputs,
+    get,
+    names,
+    register,
+)
 from evaluators.strategies.baseline_leading import BaselineLeading
 from evaluators.strategies.ratio_by_year import RatioToLeadingByYear
 from evaluators.strategies.required_optional import WeightedRequiredOptional
@@ -20,4 +29,4 @@ for _strategy in (WeightedRequiredOptional(), BaselineLeading(), RatioToLeadingB
                   AdditivePoints()):
     register(_strategy)
 
-__all__ = ["Inputs", "Scoresheet", "Strategy", "YearInputs", "get", "names", "register"]
+__all__ = ["Inputs", "ProductLimit", "Scoresheet", "Strategy", "YearInputs", "get", "names", "register"]

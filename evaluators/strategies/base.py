@@ -15,12 +15,27 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ProductLimit:
+    """A product's unit energy use with the grades of its mandatory limit standard (能耗限额)."""
+
+    name: str
+    unit: str
+    value: Decimal
+    grade_1: Decimal  # the standard's grade 1: the leading value
+    grade_2: Decimal  # grade 2: the baseline
+    energy_tce: Decimal | None  # the product's energy use, its weight among several
+    calculated: bool = False  # unit energy use taken from the calculators
+
+
+@dataclass(frozen=True)
 class YearInputs:
-    """One data year of an application: its answers and the calculators' figures."""
+    """One data year of an application: its answers, the calculators' figures and the
+    products that have a mandatory energy-limit standard."""
 
     year: int | None
     answers: Mapping[str, Answer]
     figures: Mapping[str, Decimal]
+    products: tuple[ProductLimit, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ holds, the rule as a Chinese sentence and why this answer earned what it did.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
@@ -16,6 +16,7 @@ from evaluators.values import Answer, Reading, as_float, decimal_text
 
 if TYPE_CHECKING:
     from evaluators.guidelines.definition import Band, Guideline, Indicator
+    from evaluators.strategies.base import ProductLimit
 
 POINT_PLACES = 2  # points are shown to two decimals
 SHARE_PLACES = 4
@@ -45,8 +46,8 @@ def with_unit(value: Decimal | float, unit: str) -> str:
 
 
 def score_item(guideline: Guideline, indicator: Indicator, answer: Answer, *,
-               number_rule: NumberRule, must_meet: bool,
-               figures: Mapping[str, Decimal]) -> tuple[IndicatorResult, Decimal, ItemScore]:
+               number_rule: NumberRule, must_meet: bool, figures: Mapping[str, Decimal],
+               products: Sequence[ProductLimit] = ()) -> tuple[IndicatorResult, Decimal, ItemScore]:
     """One indicator's result, its exact points and its item score.
 
     ``must_meet``: a required item must be met for the designation (必选); otherwise a
@@ -56,6 +57,8 @@ def score_item(guideline: Guideline, indicator: Indicator, answer: Answer, *,
     clause = _required_clause(guideline, indicator, must_meet)
     if indicator.type == "boolean":
         item = _boolean(guideline, indicator, answer.reading, maximum, must_meet)
+    elif indicator.type == "number" and indicator.product_limits and products:
+        item = _by_product_limits(products, maximum)
     elif indicator.type == "number" and number_rule == "interpolate":
         item = _interpolated(indicator, answer, maximum, figures, must_meet, guideline)
     elif indicator.type == "number":
@@ -200,6 +203,34 @@ def _interpolated(indicator, answer, maximum, figures, must_meet, guideline) -> 
         why += f"按申报的能源数据计算为 {with_unit(answer.calculated_value, unit)}，请核对。"
     met = reaches_baseline(value, baseline, leading) if must_meet else True
     return ItemScore(rule, fraction, met, why)
+
+
+def _by_product_limits(products: Sequence[ProductLimit], maximum: Decimal) -> ItemScore:
+    """STANDARDS.md §3 [S]: with a mandatory energy-limit standard the unit energy use is scored
+    between its grade 2 (baseline) and grade 1 (leading); several products by energy use."""
+    points_text = decimal_text(maximum, POINT_PLACES)
+    rule = (f"有单位产品能耗限额标准的产品按单位产品综合能耗评价：达到限额标准1级（引领值）得满分 "
+            f"{points_text} 分，未优于2级（基准值）得 0 分，其间线性插值；多种产品按各自综合能耗加权。")
+    weighted = all(p.energy_tce is not None and p.energy_tce > 0 for p in products)
+    total_weight = sum((p.energy_tce for p in products), Decimal(0)) if weighted else Decimal(
+        len(products))
+    fraction = Decimal(0)
+    parts = []
+    for product in products:
+        share = baseline_leading_fraction(product.value, product.grade_2, product.grade_1)
+        weight = (product.energy_tce if weighted else Decimal(1)) / total_weight
+        fraction += share * weight
+        label = "计算值" if product.calculated else "申报值"
+        parts.append(f"{product.name}{label} {with_unit(product.value, product.unit)}（1级 "
+                     f"{with_unit(product.grade_1, product.unit)}、2级 {with_unit(product.grade_2, product.unit)}）"
+                     f"得分比例 {decimal_text(share, SHARE_PLACES)}"
+                     + (f"，能耗权重 {decimal_text(weight, SHARE_PLACES)}" if len(products) > 1 else ""))
+    if len(products) > 1 and not weighted:
+        parts.append("未填写各产品综合能耗，按等权计")
+    points = maximum * fraction
+    why = (f"按单位产品综合能耗评价：{'；'.join(parts)}。加权得分比例 "
+           f"{decimal_text(fraction, SHARE_PLACES)}，得 {decimal_text(points, POINT_PLACES)} 分。")
+    return ItemScore(rule, fraction, True, why)
 
 
 def _ratio(indicator, answer, maximum) -> ItemScore:

@@ -62,6 +62,8 @@ class PointsStrategy:
             return
         if self.number_rule == "interpolate" and not indicator.bands and indicator.baseline is None:
             raise indicator.place.error("baseline", "按基准值与引领值插值计分的数值指标缺少基准值 baseline")
+        if indicator.product_limits and self.number_rule != "interpolate":
+            raise indicator.place.error("product_limits", f"评分方法 {self.name} 不支持按能耗限额评价")
         if self.number_rule == "ratio":
             if indicator.bands:
                 raise indicator.place.error("bands", f"评分方法 {self.name} 按引领值比值计分，不支持分档")
@@ -120,15 +122,15 @@ class PointsStrategy:
                 must_meet = self.must_meet(indicator)
                 result, earned_here, item = score_item(
                     guideline, indicator, answer, number_rule=self.number_rule,
-                    must_meet=must_meet, figures=year.figures)
+                    must_meet=must_meet, figures=year.figures,
+                    products=year.products)
                 results.append(result)
                 points[indicator.id] = earned_here
                 earned += earned_here
                 possible += d(indicator.points)
-                if indicator.required and answer.reading.status == "missing":
-                    missing.append(indicator.id)
-                elif indicator.required and not item.met:
-                    (unmet if must_meet else missing).append(indicator.id)
+                if indicator.required and not item.met:
+                    blank = answer.reading.status == "missing" or not must_meet
+                    (missing if blank else unmet).append(indicator.id)
             group_points[group.id] = d(group.points) * earned / possible if possible else Decimal(0)
             total += group_points[group.id]
         return YearSheet(year.year, tuple(results), points, group_points, total,

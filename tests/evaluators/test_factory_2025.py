@@ -103,3 +103,45 @@ def test_notes_when_evaluated_before_the_standard_took_effect(full):
     assert not any("起实施" in n for n in evaluate(KEY, full, as_of=AS_OF).notes)
     old = evaluate("factory-gbt36132-2018", example_document("factory-gbt36132-2018"), as_of=AS_OF)
     assert any("被新版本替代" in n for n in old.notes)
+
+
+@pytest.mark.parametrize(("products", "points", "phrase"), [
+    # One product, 105 kgce/t against grade 1 = 100 (leading) and grade 2 = 110 (baseline):
+    # (110 − 105) ÷ (110 − 100) = 0.5 × 8 = 4
+    ([{"name": "熟料", "unit": "t", "energy_per_unit": 105, "limit_grade_1": 100,
+       "limit_grade_2": 110}], 4.0, "熟料申报值 105 kgce/t"),
+    # Two products weighted by energy use 3 000 and 1 000 tce: A 0.5, B (10 − 7) ÷ (10 − 6) = 0.75;
+    # (0.5 × 3 000 + 0.75 × 1 000) ÷ 4 000 = 0.5625 × 8 = 4.5
+    ([{"name": "A", "unit": "t", "energy_per_unit": 105, "limit_grade_1": 100,
+       "limit_grade_2": 110, "energy_tce": 3000},
+      {"name": "B", "unit": "t", "energy_per_unit": "7", "limit_grade_1": 6, "limit_grade_2": 10,
+       "energy_tce": 1000}], 4.5, "能耗权重 0.75"),
+    # Without their energy use, equal weights: (0.5 + 0.75) ÷ 2 = 0.625 × 8 = 5
+    ([{"name": "A", "unit": "t", "energy_per_unit": 105, "limit_grade_1": 100, "limit_grade_2": 110},
+      {"name": "B", "unit": "t", "energy_per_unit": 7, "limit_grade_1": 6, "limit_grade_2": 10}],
+     5.0, "按等权计"),
+])
+def test_unit_energy_use_against_the_limit_standard(full, products, points, phrase):
+    full["output"]["products"] = products
+    result = evaluate(KEY, full, as_of=AS_OF)
+    indicator = _indicator(result, "energy_per_output")
+    assert indicator.points == points
+    assert indicator.why.startswith("按单位产品综合能耗评价") and phrase in indicator.why
+
+
+def test_a_single_products_unit_energy_use_may_be_calculated(full):
+    # full: 2 111 092 kgce ÷ 6 000 000 件 = 0.3518 kgce/件 (figures keep 4 decimals);
+    # grades 0.3 / 0.4: (0.4 − 0.3518) ÷ 0.1 = 0.482 × 8 = 3.856 → 3.86
+    full["output"]["products"] = [{"name": "汽车零部件", "unit": "件", "quantity": 6_000_000,
+                                   "limit_grade_1": "0.3", "limit_grade_2": "0.4"}]
+    indicator = _indicator(evaluate(KEY, full, as_of=AS_OF), "energy_per_output")
+    assert indicator.points == 3.86 and "计算值 0.3518 kgce/件" in indicator.why
+
+
+def test_without_limit_grades_the_output_value_intensity_is_scored(full):
+    full["output"]["products"] = [{"name": "X", "energy_per_unit": 5, "limit_grade_1": 9,
+                                   "limit_grade_2": 6}]  # grade 1 above grade 2: refused
+    result = evaluate(KEY, full, as_of=AS_OF)
+    indicator = _indicator(result, "energy_per_output")
+    assert indicator.calculated and indicator.points == 8  # 17.59 kgce/万元 ≤ 20
+    assert any("1级应低于2级" in note for note in result.notes)
