@@ -189,3 +189,34 @@ def test_garbage_does_not_raise(document, evidence):
     result = evaluate(KEY, document, evidence, pass_mark=80)
     json.dumps(result.to_dict(), allow_nan=False)
     assert 0 <= result.total <= 100
+
+
+MORE_GARBAGE = [
+    {"years": "x"}, {"years": [None, 1, {"year": "x"}, {"year": 2023, "indicators": [1]}]},
+    {"years": [{"year": 2023 + n, "indicators": {}} for n in range(40)]},
+    {"events": "x"}, {"events": [None, {"veto": 1, "date": 2}, {"veto": "veto_dishonest_debtor"}]},
+    {"events": [{"veto": "veto_dishonest_debtor", "date": "2024-02-30"}] * 300},
+    {"basic": {"basic_full_time_staff": "lots", "basic_cleaner_production_audit": [100]}},
+    {"energy": {"electricity_kwh": 100}, "output": {"products": [
+        {"limit_grade_1": "x", "limit_grade_2": 1}, {"limit_grade_1": 1, "limit_grade_2": 2},
+        {"product": ["cement_clinker"], "energy_per_unit": "1e400"},
+        {"product": "cement_clinker", "energy_per_unit": -1}] * 30,
+        "industry_average_carbon_intensity": "0"}},
+    {"indicators": {"standards_system": "很完善", "renewable_share": "1e14",
+                    "energy_productivity": "-1e14"}},
+]
+
+
+@pytest.mark.parametrize("key", ["factory-gbt36132-2025", "park-miit-2016", "supply-chain-miit-2016"])
+@pytest.mark.parametrize("document", GARBAGE + MORE_GARBAGE)
+def test_garbage_does_not_raise_for_any_guideline(key, document):
+    result = evaluate(key, document, {"x": 5}, pass_mark=80, as_of="2025-03-31")
+    json.dumps(result.to_dict(), allow_nan=False)
+    assert 0 <= result.total <= 100
+    assert not result.eligible
+
+
+@pytest.mark.parametrize("document", MORE_GARBAGE)
+def test_more_garbage_does_not_raise(document):
+    result = evaluate(KEY, document, as_of="2025-03-31")
+    json.dumps(result.to_dict(), allow_nan=False)
