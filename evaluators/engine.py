@@ -186,7 +186,8 @@ def _product_limits(output: Any, calculation: intensities.Calculation | None, no
     entries = [e for e in entries[:_PRODUCT_LIMIT] if isinstance(e, Mapping)]
     products = []
     for entry in entries:
-        grade_1, grade_2 = read_number(entry.get("limit_grade_1")), read_number(entry.get("limit_grade_2"))
+        grade_1 = read_number(entry.get("limit_grade_1"))
+        grade_2 = read_number(entry.get("limit_grade_2"))
         if grade_1.status == grade_2.status == "missing":
             continue
         name = read_text(entry.get("name")).value or read_text(entry.get("product")).value or "产品"

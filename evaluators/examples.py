@@ -127,7 +127,8 @@ def _indicators(guideline: Guideline, knobs: Knobs, scale: Decimal) -> dict[str,
                 values[indicator.id] = indicator not in flexible or indicator in flexible[:met]
             elif indicator.type == "number":
                 # Calculated from the energy data when left blank (the trace says so).
-                values[indicator.id] = ("" if indicator.derived_from and "energy" in guideline.calculators
+                calculated = indicator.derived_from and "energy" in guideline.calculators
+                values[indicator.id] = ("" if calculated
                                         else _number(indicator, strategy.number_rule, position))
             elif indicator.scored_levels:
                 values[indicator.id] = _level(indicator, position)

@@ -538,7 +538,8 @@ def _check_order(baseline: float, leading: float, direction: str, place: Place) 
 
 def _bands(raw: dict[str, Any], place: Place, direction: str) -> tuple[Band, ...]:
     entries = raw["bands"]
-    if not isinstance(entries, list) or not entries or not all(isinstance(b, dict) for b in entries):
+    if not isinstance(entries, list) or not entries or not all(
+            isinstance(b, dict) for b in entries):
         raise place.error("bands", "bands 应写成若干个 [[indicators.bands]] 表")
     bands = []
     for index, entry in enumerate(entries):

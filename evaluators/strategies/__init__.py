@@ -29,4 +29,5 @@ for _strategy in (WeightedRequiredOptional(), BaselineLeading(), RatioToLeadingB
                   AdditivePoints()):
     register(_strategy)
 
-__all__ = ["Inputs", "ProductLimit", "Scoresheet", "Strategy", "YearInputs", "get", "names", "register"]
+__all__ = ["Inputs", "ProductLimit", "Scoresheet", "Strategy", "YearInputs", "get", "names",
+           "register"]

@@ -146,7 +146,8 @@ def choose_band(indicator: Indicator, figures: Mapping[str, Decimal],
     unit = indicator.band_unit or ""
     if figure is not None:
         band = next(b for b in indicator.bands if b.holds(figure))
-        return band, f"{indicator.band_name} {with_unit(figure, unit)}，适用“{band_label(indicator, band)}”档。"
+        label = band_label(indicator, band)
+        return band, f"{indicator.band_name} {with_unit(figure, unit)}，适用“{label}”档。"
     strictest = min(indicator.bands, key=lambda b: (
         baseline_leading_fraction(value, d(b.baseline), d(b.leading)) if value is not None else 0,
         -abs(b.leading)))
@@ -221,8 +222,9 @@ def _by_product_limits(products: Sequence[ProductLimit], maximum: Decimal) -> It
         weight = (product.energy_tce if weighted else Decimal(1)) / total_weight
         fraction += share * weight
         label = "计算值" if product.calculated else "申报值"
-        parts.append(f"{product.name}{label} {with_unit(product.value, product.unit)}（1级 "
-                     f"{with_unit(product.grade_1, product.unit)}、2级 {with_unit(product.grade_2, product.unit)}）"
+        unit = product.unit
+        parts.append(f"{product.name}{label} {with_unit(product.value, unit)}（1级 "
+                     f"{with_unit(product.grade_1, unit)}、2级 {with_unit(product.grade_2, unit)}）"
                      f"得分比例 {decimal_text(share, SHARE_PLACES)}"
                      + (f"，能耗权重 {decimal_text(weight, SHARE_PLACES)}" if len(products) > 1 else ""))
     if len(products) > 1 and not weighted:

@@ -143,8 +143,9 @@ class PointsStrategy:
         groups = {g.id: g.name for g in guideline.groups}
 
         def where(item: Indicator) -> str:
-            path = f"{groups[item.group]}／{item.criterion}" if item.criterion else groups[item.group]
-            return f"{path}——{item.name}"
+            group = groups[item.group]
+            return f"{group}／{item.criterion}——{item.name}" if item.criterion else (
+                f"{group}——{item.name}")
 
         reasons = [f"必选要求未满足：{where(by_id[i])}" for i in unmet]
         for indicator_id, years in missing.items():

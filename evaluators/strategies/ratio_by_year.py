@@ -85,8 +85,8 @@ class RatioToLeadingByYear(PointsStrategy):
             notes=tuple(notes),
         )
 
-    def _combined(self, indicator, wanted: Sequence[int | None], sheets: dict[int | None, YearSheet],
-                  divisor: Decimal) -> IndicatorResult:
+    def _combined(self, indicator, wanted: Sequence[int | None],
+                  sheets: dict[int | None, YearSheet], divisor: Decimal) -> IndicatorResult:
         per_year: list[YearValue] = []
         total = Decimal(0)
         latest: IndicatorResult | None = None

@@ -207,7 +207,8 @@ MORE_GARBAGE = [
 ]
 
 
-@pytest.mark.parametrize("key", ["factory-gbt36132-2025", "park-miit-2016", "supply-chain-miit-2016"])
+@pytest.mark.parametrize("key", ["factory-gbt36132-2025", "park-miit-2016",
+                                 "supply-chain-miit-2016"])
 @pytest.mark.parametrize("document", GARBAGE + MORE_GARBAGE)
 def test_garbage_does_not_raise_for_any_guideline(key, document):
     result = evaluate(key, document, {"x": 5}, pass_mark=80, as_of="2025-03-31")

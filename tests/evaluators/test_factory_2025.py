@@ -61,11 +61,14 @@ def test_interpolation_worked_examples(full, indicator_id, value, points):
     ({"electricity_kwh": 100_000_000}, {"green_power_purchased_kwh": 4_000_000}, 4.0,
      "10000 tce 及以上", 3.6),
     # 50 000 000 kWh = 6 145 tce (5 000–10 000): band 2 → 10 %; 6 %: (6 − 2) ÷ 8 = 0.5 × 6 = 3
-    ({"electricity_kwh": 50_000_000}, {"own_generation_kwh": 3_000_000}, 6.0, "5000 tce–10000 tce", 3.0),
+    ({"electricity_kwh": 50_000_000}, {"own_generation_kwh": 3_000_000}, 6.0,
+     "5000 tce–10000 tce", 3.0),
     # 30 000 000 kWh = 3 687 tce (3 000–5 000): band 2 → 12 %; 12 %: full
-    ({"electricity_kwh": 30_000_000}, {"own_generation_kwh": 3_600_000}, 12.0, "3000 tce–5000 tce", 6.0),
+    ({"electricity_kwh": 30_000_000}, {"own_generation_kwh": 3_600_000}, 12.0,
+     "3000 tce–5000 tce", 6.0),
 ])
-def test_renewable_share_is_banded_by_annual_energy_use(full, energy, renewables, share, band, points):
+def test_renewable_share_is_banded_by_annual_energy_use(full, energy, renewables, share, band,
+                                                        points):
     full.update(energy=energy, renewables=renewables)
     result = evaluate(KEY, full, as_of=AS_OF)
     indicator = _indicator(result, "renewable_share")
@@ -117,7 +120,8 @@ def test_notes_when_evaluated_before_the_standard_took_effect(full):
       {"name": "B", "unit": "t", "energy_per_unit": "7", "limit_grade_1": 6, "limit_grade_2": 10,
        "energy_tce": 1000}], 4.5, "能耗权重 0.75"),
     # Without their energy use, equal weights: (0.5 + 0.75) ÷ 2 = 0.625 × 8 = 5
-    ([{"name": "A", "unit": "t", "energy_per_unit": 105, "limit_grade_1": 100, "limit_grade_2": 110},
+    ([{"name": "A", "unit": "t", "energy_per_unit": 105, "limit_grade_1": 100,
+       "limit_grade_2": 110},
       {"name": "B", "unit": "t", "energy_per_unit": 7, "limit_grade_1": 6, "limit_grade_2": 10}],
      5.0, "按等权计"),
 ])

@@ -202,7 +202,8 @@ def test_each_packaged_guideline_is_whole(key):
     guideline = evaluators.load(key)
     assert guideline.kind in ("factory", "park", "supply_chain")
     for group in guideline.groups:
-        assert sum(i.points for i in guideline.group_indicators(group.id)) == pytest.approx(group.points)
+        members = guideline.group_indicators(group.id)
+        assert sum(i.points for i in members) == pytest.approx(group.points)
     assert sum(g.points for g in guideline.groups) == 100
     assert len(guideline.vetoes) == 6
     assert all(v.window_months == 36 for v in guideline.vetoes)
@@ -211,7 +212,8 @@ def test_each_packaged_guideline_is_whole(key):
     data = json.loads(json.dumps(guideline.to_dict(), ensure_ascii=False))
     for indicator in data["indicators"]:
         assert indicator["type"] in ("boolean", "number", "text")
-        assert {"id", "group", "name", "unit", "type", "required", "help", "points"} <= set(indicator)
+        assert {"id", "group", "name", "unit", "type", "required", "help", "points"} <= set(
+            indicator)
         assert re.fullmatch(r"[a-z][a-z0-9_]*", indicator["id"])
     for gate in data["basic_requirements"]:
         assert {"id", "name", "help", "type"} <= set(gate)

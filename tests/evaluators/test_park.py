@@ -84,7 +84,8 @@ def test_three_years_each_scored_and_the_final_is_their_mean(full):
 def test_a_missing_year_scores_zero_and_blocks(full):
     full["years"] = [entry for entry in full["years"] if entry["year"] != 2022]
     result = evaluate(KEY, full, as_of=AS_OF)
-    assert [(y.year, y.provided) for y in result.years] == [(2022, False), (2023, True), (2024, True)]
+    assert [(y.year, y.provided) for y in result.years] == [
+        (2022, False), (2023, True), (2024, True)]
     # (0 + 100 + 100) ÷ 3 = 66.67
     assert result.total == 66.67
     assert not result.eligible
@@ -157,5 +158,6 @@ def test_guideline_shape():
     assert sum(1 for i in guideline.indicators if i.required) == 19  # "yes" rows of the table
     assert [g.name[-3:-1] for g in guideline.groups] == ["EG", "RG", "IG", "CG", "HG", "MG"]
     staff = next(r for r in guideline.basic_requirements if r.id == "basic_full_time_staff")
-    audits = next(r for r in guideline.basic_requirements if r.id == "basic_cleaner_production_audit")
+    audits = next(r for r in guideline.basic_requirements
+                  if r.id == "basic_cleaner_production_audit")
     assert (staff.type, staff.at_least, audits.at_least) == ("number", 2, 100)
