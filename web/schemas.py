@@ -5,12 +5,42 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 import evaluators
 from models.enums import Kind, Recommendation, RevocationReason, Tier
 
 NOT_BLANK = validate.Length(min=1, error="不能为空")
+
+# marshmallow's own messages, in the language of the people who read them (one place for the
+# pages and the API alike).
+CHINESE_MESSAGES = {
+    fields.Field: {"required": "此项为必填项", "null": "不能为空", "validator_failed": "取值无效"},
+    fields.String: {"invalid": "应为文字", "invalid_utf8": "文字编码无效"},
+    fields.Integer: {"invalid": "请输入整数"},
+    fields.Number: {"invalid": "请输入数字", "too_large": "数值过大"},
+    fields.Float: {"special": "请输入有限的数字"},
+    fields.Boolean: {"invalid": "请选择“是”或“否”"},
+    fields.Date: {"invalid": "日期格式应为“年-月-日”，如 2027-03-31", "format": "日期无法显示"},
+    fields.List: {"invalid": "应为列表"},
+    fields.Dict: {"invalid": "应为对象（键值对）"},
+    fields.Mapping: {"invalid": "应为对象（键值对）"},
+    fields.Enum: {"unknown": "请从列表中选择"},
+    fields.Nested: {"type": "应为对象（键值对）"},
+}
+for field_class, messages in CHINESE_MESSAGES.items():
+    field_class.default_error_messages = {**field_class.default_error_messages, **messages}
+Schema._default_error_messages = {"type": "填写的格式不正确", "unknown": "不是本表单的项目"}
+validate.Range.message_min = "不能{min_op} {{min}}"
+validate.Range.message_max = "不能{max_op} {{max}}"
+validate.Range.message_all = "应在 {{min}} 到 {{max}} 之间"
+validate.Range.message_gte, validate.Range.message_gt = "小于", "小于或等于"
+validate.Range.message_lte, validate.Range.message_lt = "大于", "大于或等于"
+validate.Length.message_min = "至少填写 {min} 项（个字）"
+validate.Length.message_max = "不能超过 {max} 个字"
+validate.Length.message_all = "长度应在 {min} 到 {max} 之间"
+validate.Length.message_equal = "长度应为 {equal}"
+validate.OneOf.default_message = "请从列表中选择"
 
 
 class Base(Schema):
@@ -142,11 +172,20 @@ def _answers(items: list[dict[str, Any]]) -> type[Schema]:
     )
 
 
-class NonNegative(fields.Float):
+class NonNegative(_BlankIsNone, fields.Float):
     default_error_messages = {"invalid": "请输入数字"}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_nan=False, validate=validate.Range(min=0, error="不能为负数"), **kwargs)
+
+
+# Output figures are numbers; product lines and any further keys the guideline reads pass through.
+OUTPUT = Schema.from_dict({
+    "value_added_10k_yuan": NonNegative(allow_none=True),
+    "output_value_10k_yuan": NonNegative(allow_none=True),
+    "industry_average_carbon_intensity": NonNegative(allow_none=True),
+    "products": fields.List(fields.Dict()),
+})(unknown=INCLUDE)
 
 
 @lru_cache(maxsize=32)
@@ -162,7 +201,7 @@ def document_schema(guideline_key: str) -> Schema:
         "vetoes": fields.Nested(_answers(guideline.get("vetoes", []))),
         "energy": fields.Dict(keys=fields.String(), values=NonNegative(allow_none=True)),
         "renewables": fields.Dict(keys=fields.String(), values=NonNegative(allow_none=True)),
-        "output": fields.Dict(keys=fields.String(), values=fields.Raw()),
+        "output": fields.Nested(OUTPUT),
         "clarification": fields.String(),
     })
     return document(unknown=RAISE)

@@ -184,7 +184,8 @@ def add_evidence(
     if app.state not in (ApplicationState.draft, ApplicationState.returned,
                          ApplicationState.awaiting_clarification):
         raise NotPossible("当前状态下不能上传佐证材料")
-    known = {i["id"] for i in evaluators.load(app.guideline).to_dict()["indicators"]}
+    guideline = evaluators.load(app.guideline).to_dict()
+    known = {item["id"] for part in ("indicators", "basic_requirements", "vetoes") for item in guideline[part]}
     if indicator and indicator not in known:
         raise Invalid.field("indicator", f"指标“{indicator}”不属于本评价标准")
     evidence = EvidenceFile(
@@ -223,6 +224,9 @@ def act(
     if trigger == "uphold_objection":
         inputs["objection"] = _objection(session, app, inputs.get("objection_id"))
     ctx = Context(session, actor, now, reason, inputs)
+    if trigger == "recommend":  # the handover between bureaus, for the history
+        ctx.details = {"from_jurisdiction": app.holding_jurisdiction_code,
+                       "to_jurisdiction": jurisdictions.parents(session)[app.holding_jurisdiction_code]}
     before = app.state
     TABLE.fire(app, trigger, ctx)
     _after(session, actor, app, trigger, before, ctx)

@@ -59,13 +59,22 @@ def for_application(session: Session, app: Application) -> Designation | None:
 
 
 def available_actions(session: Session, actor: Actor | None, designation: Designation) -> list[str]:
+    """Triggers this actor may fire now: state, permission and the guards of the table."""
     if actor is None:
         return []
     return [
         t for t in TABLE.triggers
         if TABLE.can_fire_from(designation.state, t)
         and permissions.designation_action(session, actor, t, designation)
+        and TABLE.guards_hold(designation, t, Context(session, actor, now_for_guards()))
+        and not (t == "propose_revocation" and designation.proposal)
     ]
+
+
+def now_for_guards() -> datetime:
+    from workflow.clock import now
+
+    return now()
 
 
 def _date_input(inputs: dict[str, Any], name: str) -> date | None:
@@ -77,7 +86,7 @@ def _date_input(inputs: dict[str, Any], name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise Invalid.field(name, "日期格式应为 YYYY-MM-DD") from None
+        raise Invalid.field(name, "日期格式应为“年-月-日”，如 2027-03-31") from None
 
 
 def act(

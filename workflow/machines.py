@@ -119,6 +119,13 @@ class StateTable:
                 {"state": str(row.state), "trigger": trigger},
             )
 
+    def guards_hold(self, row: Any, trigger: str, ctx: Context) -> bool:
+        """Whether some row of `trigger` from the row's state has all its conditions met."""
+        return any(
+            row.state in r.sources and all(c.check(row, ctx) for c in r.conditions)
+            for r in self.rows if r.trigger == trigger
+        )
+
     def fire(self, row: Any, trigger: str, ctx: Context) -> StrEnum:
         """Fire `trigger` on `row`; raise NotPossible (409) with the reasons when it cannot."""
         if trigger not in self.triggers:

@@ -22,7 +22,7 @@ def open_notice(session: Session, actor: Actor, apps: Sequence[Application], now
     period = add_working_days(start, programme.notice_working_days)
     notice = Notice(
         programme_id=programme.id,
-        title=f"{programme.title}拟认定名单公示",
+        title=f"{programme.title.removesuffix('申报')}拟认定名单公示（{start.month}月{start.day}日）",
         starts_on=start,
         ends_on=period.last_day,
         working_days=programme.notice_working_days,

@@ -111,6 +111,8 @@ def test_factory_path_from_registration_to_revoked_certificate(client, db, app, 
     assert "较大生产安全事故" in verified["reason"]
     page = client.get(f"/verify/{number}").get_data(as_text=True)
     assert "已撤销" in page and "较大生产安全事故" in page
+    handover = next(h for h in city.get(url)["history"] if h["trigger"] == "recommend")
+    assert handover["note"] == "钱塘区经济和信息化局推荐至杭州市经济和信息化局"
     history = [h["trigger"] for h in city.get(url)["history"]]
     assert history == ["submit", "recommend", "accept", "complete_evaluation", "complete_review",
                        "approve_for_notice", "close_notice"]

@@ -48,6 +48,10 @@ def _fire(db, designation, state, trigger):
     if trigger == "expire":
         end = designation.valid_until + timedelta(days=1)
         return designations.act(db, SYSTEM, designation, "expire", datetime(end.year, end.month, end.day, tzinfo=CHINA))
+    if trigger == "renew":  # considered in the last six months of validity
+        last = designation.valid_until - timedelta(days=30)
+        return designations.act(db, city, designation, "renew", datetime(last.year, last.month, last.day, tzinfo=CHINA),
+                                reason="复评合格")
     if trigger == "withdraw":
         return designations.act(db, user(db, "qt_newmat"), designation, "withdraw", NOW, reason="企业转产")
     return designations.act(db, city, designation, trigger, NOW, reason="依据年度复核结果",
@@ -74,11 +78,14 @@ def test_state_trigger(db, state: D, trigger: str) -> None:
 def test_revocation_needs_a_second_staff_member(db) -> None:
     designation = designation_in(db, D.active, NOW)
     city = user(db, "hz_city")
+    assert "revoke" not in designations.available_actions(db, city, designation)
     with pytest.raises(NotPossible, match="尚无撤销提议"):
         designations.act(db, user(db, "hz_city2"), designation, "revoke", NOW)
     designations.act(db, city, designation, "propose_revocation", NOW, reason="发生较大生产安全事故",
                      reason_code="major_accident")
     assert designation.state is D.active
+    assert "revoke" not in designations.available_actions(db, city, designation)
+    assert "revoke" in designations.available_actions(db, user(db, "hz_city2"), designation)
     with pytest.raises(Forbidden, match="另一名工作人员"):
         designations.act(db, city, designation, "revoke", NOW)
     designations.act(db, user(db, "hz_city2"), designation, "revoke", NOW)
@@ -117,7 +124,11 @@ def test_expiry_waits_for_the_end_of_validity(db) -> None:
 def test_renewal_extends_validity_and_reissues_the_certificate(db) -> None:
     designation = designation_in(db, D.active, NOW)
     old_number, old_until = designation.certificate.number, designation.valid_until
-    designations.act(db, user(db, "hz_city"), designation, "renew", NOW, reason="复评合格")
+    with pytest.raises(NotPossible, match="有效期届满前6个月内方可延续"):
+        designations.act(db, user(db, "hz_city"), designation, "renew", NOW, reason="复评合格")
+    assert "renew" not in designations.available_actions(db, user(db, "hz_city"), designation)
+    window = datetime(old_until.year, old_until.month, 1, tzinfo=CHINA)
+    designations.act(db, user(db, "hz_city"), designation, "renew", window, reason="复评合格")
     assert designation.valid_until.year == old_until.year + 3
     assert designation.certificate.number != old_number
     assert [c.status.value for c in designation.certificates] == ["superseded", "pending"]

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Programme,
-                    Review, TransitionLog, User)
+from models import (Application, Certificate, Designation, Enterprise, Expert, Jurisdiction, Notice,
+                    Programme, Review, TransitionLog, User)
 from models.enums import ReviewState, Role
 from workflow import applications, designations
 from workflow.actors import Actor, is_role
@@ -47,7 +47,18 @@ def history(session: Session, entity: str, entity_id: int) -> list[dict[str, Any
     rows = session.scalars(select(TransitionLog).where(
         TransitionLog.entity == entity, TransitionLog.entity_id == entity_id).order_by(TransitionLog.id))
     return [{"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
-             "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason} for r in rows]
+             "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason, "note": _note(session, r)}
+            for r in rows]
+
+
+def _note(session: Session, row: TransitionLog) -> str:
+    """What the state alone does not say: a recommendation's handover between bureaus."""
+    details = row.details or {}
+    if row.trigger == "recommend" and details.get("to_jurisdiction"):
+        names = [session.get(Jurisdiction, details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
+        if all(names):
+            return f"{names[0].bureau_name}推荐至{names[1].bureau_name}"
+    return ""
 
 
 def application(session: Session, actor: Actor | None, a: Application) -> dict[str, Any]:
