@@ -6,7 +6,7 @@ from models.designations import (Certificate, CertificateSequence, Designation, 
 from models.log import AuditEvent, OutboxItem, TransitionLog
 from models.experts import Expert
 from models.people import ApiToken, Enterprise, Jurisdiction, User
-from models import security  # noqa: F401,E402  (its tables join the metadata)
+from models import security, targets  # noqa: F401,E402  (their tables join the metadata)
 from models.reports import Notification, YearlyReport
 
 __all__ = [
