@@ -1,22 +1,72 @@
-"""The append-only records: state transitions, audit events and the outbox of effects."""
+"""The append-only records: state transitions, audit events and the outbox of effects.
+
+The transition log and the audit log are hash chains: every row stores the hash of the row
+before it (`prev_hash`) and its own `hash`, the SHA-256 of a canonical JSON of its content
+together with `prev_hash`. A changed, inserted or deleted row breaks the chain at that row
+(`greencert audit verify`). The hashes are computed when a session flushes new rows, so no
+writer can add a row that skips the chain.
+"""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Table, Text, event, inspect, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
 from models.enums import OutboxState
 from models.people import User
 
+GENESIS = "0" * 64  # the prev_hash of the first row of a chain
 
-class TransitionLog(Base):
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return value
+
+
+def chain_hash(fields: tuple[str, ...], values: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the content and prev_hash."""
+    content = {name: _canonical(values[name]) for name in fields}
+    content["prev_hash"] = prev_hash
+    document = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+class Chained:
+    """A row of a hash chain. `prev_hash` is unique, so the chain can never fork."""
+
+    chain_fields: ClassVar[tuple[str, ...]]
+    chain_defaults: ClassVar[dict[str, Any]]
+
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def seal(self, prev_hash: str) -> str:
+        for name, default in self.chain_defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, default() if callable(default) else default)
+        self.prev_hash = prev_hash
+        self.hash = chain_hash(self.chain_fields, {f: getattr(self, f) for f in self.chain_fields}, prev_hash)
+        return self.hash
+
+
+class TransitionLog(Chained, Base):
     """One row per state change, written by the state machine itself; never updated or deleted."""
 
     __tablename__ = "transition_log"
     __table_args__ = (Index("ix_transition_log_entity", "entity", "entity_id"),)
+    chain_fields: ClassVar[tuple[str, ...]] = (
+        "entity", "entity_id", "trigger", "from_state", "to_state", "actor_id", "actor_label", "reason",
+        "details", "at")
+    chain_defaults: ClassVar[dict[str, Any]] = {"reason": "", "details": dict, "at": utcnow}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(String(32))
@@ -33,17 +83,56 @@ class TransitionLog(Base):
     actor: Mapped[User | None] = relationship()
 
 
-class AuditEvent(Base):
-    """Security-relevant events (logins, failed logins, token changes, uploads)."""
+class AuditEvent(Chained, Base):
+    """Security-relevant events (logins, failed logins, lock-outs, token changes, password resets)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject_at", "subject", "at"),
+                      Index("ix_audit_events_client_address_at", "client_address", "at"))
+    chain_fields: ClassVar[tuple[str, ...]] = ("event", "user_id", "subject", "client_address", "details", "at")
+    chain_defaults: ClassVar[dict[str, Any]] = {"subject": "", "client_address": "", "details": dict, "at": utcnow}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event: Mapped[str] = mapped_column(String(40), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     subject: Mapped[str] = mapped_column(String(200), default="")
+    client_address: Mapped[str] = mapped_column(String(64), default="")  # the client's IP address
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+CHAINS: tuple[type[TransitionLog | AuditEvent], ...] = (TransitionLog, AuditEvent)
+
+
+def chain_tail(connection: Any, table: Table) -> str:
+    last = connection.scalar(select(table.c.hash).order_by(table.c.id.desc()).limit(1))
+    return last or GENESIS
+
+
+def lock_chains(connection: Any) -> None:
+    """Serialize writers of the chains until the transaction ends.
+
+    PostgreSQL: one transaction-level advisory lock for both chains (one lock, so two writers
+    never wait on each other in opposite orders), keyed by the transition log's table OID so
+    that databases in different schemas do not share it. SQLite allows one writer at a time
+    already (BEGIN IMMEDIATE, workflow/db.py).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock('transition_log'::regclass::oid::bigint)"))
+
+
+@event.listens_for(Session, "before_flush")
+def _seal_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    new = [row for row in session.new if isinstance(row, Chained)]
+    if not new:
+        return
+    connection = session.connection()
+    lock_chains(connection)
+    for model in CHAINS:
+        rows = sorted((r for r in new if isinstance(r, model)), key=lambda r: inspect(r).insert_order)
+        prev = chain_tail(connection, model.__table__) if rows else GENESIS
+        for row in rows:
+            prev = row.seal(prev)
 
 
 class OutboxItem(Base):
