@@ -65,6 +65,8 @@ class Objection(Base):
     )
     resolution: Mapped[str] = mapped_column(Text, default="")
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Evidence the objector attached: [{name, stored_name, content_type, size, sha256}]
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
 
@@ -181,3 +183,33 @@ class SigningKey(Base):
     private_key: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+
+
+class CalendarDay(Base):
+    """A day whose working status the admin sets: a year's 节假日安排 not yet in the package,
+    or a correction. It overrides the official calendar package."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ChangeReport(Base):
+    """A designated unit's report of a change of name, scope, address or boundary (变更报告)."""
+
+    __tablename__ = "change_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    designation_id: Mapped[int] = mapped_column(ForeignKey("designations.id"), index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    designation: Mapped[Designation] = relationship()

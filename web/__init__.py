@@ -17,7 +17,7 @@ CSP = (
 
 
 def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
-    from web import api, auth, db, errors, filters, pages, wellknown
+    from web import api, auth, db, errors, feeds, filters, pages, wellknown
     from web.state import AppState
     from workflow import runtime
     from workflow.db import make_engine, session_factory
@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(wellknown.bp)
+    app.register_blueprint(feeds.bp)
     csrf.exempt(api.bp)
 
     @app.after_request

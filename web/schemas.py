@@ -159,6 +159,8 @@ class Text(_BlankIsNone, fields.String):
 def _field(indicator: dict[str, Any]) -> fields.Field:
     meta = {"description": indicator.get("help", ""), "unit": indicator.get("unit", ""),
             "x-required": indicator.get("required", False)}
+    if indicator.get("options"):
+        return Text(allow_none=True, validate=validate.OneOf(indicator["options"]), metadata=meta)
     if indicator["type"] == "number":
         return Number(allow_none=True, allow_nan=False, metadata=meta)
     if indicator["type"] == "boolean":
@@ -167,9 +169,12 @@ def _field(indicator: dict[str, Any]) -> fields.Field:
 
 
 def _answers(items: list[dict[str, Any]]) -> type[Schema]:
-    return Schema.from_dict(
-        {i["id"]: YesNo(allow_none=True, metadata={"description": i.get("name", "")}) for i in items}
-    )
+    """Basic requirements and veto declarations: yes/no, or a number where the guideline asks one."""
+    return Schema.from_dict({
+        i["id"]: (Number if i.get("type") == "number" else YesNo)(
+            allow_none=True, metadata={"description": i.get("name", ""), "unit": i.get("unit", "")})
+        for i in items
+    })
 
 
 class NonNegative(_BlankIsNone, fields.Float):
@@ -193,6 +198,15 @@ def document_schema(guideline_key: str) -> Schema:
     """The schema of `data` for one guideline version, built from its data file."""
     guideline = evaluators.load(guideline_key).to_dict()
     indicators = Schema.from_dict({i["id"]: _field(i) for i in guideline["indicators"]})
+    earlier_year = Schema.from_dict({
+        "year": fields.Integer(required=True, validate=validate.Range(min=2000, max=2100)),
+        "indicators": fields.Nested(indicators),
+    })
+    event = Schema.from_dict({
+        "veto": fields.String(required=True, validate=validate.OneOf([v["id"] for v in guideline.get("vetoes", [])])),
+        "date": fields.Date(required=True),
+        "description": fields.String(load_default="", validate=validate.Length(max=2000)),
+    })
     document = Schema.from_dict({
         "year": fields.Integer(validate=validate.Range(min=2000, max=2100, error="数据年度不正确")),
         "region": fields.String(),
@@ -203,6 +217,10 @@ def document_schema(guideline_key: str) -> Schema:
         "renewables": fields.Dict(keys=fields.String(), values=NonNegative(allow_none=True)),
         "output": fields.Nested(OUTPUT),
         "clarification": fields.String(),
+        # Parks report three years: the latest at the top level, the two before it here.
+        "years": fields.List(fields.Nested(earlier_year), validate=validate.Length(max=2)),
+        # Dated veto events (工信部节〔2024〕13号 第十五条), counted back 36 months.
+        "events": fields.List(fields.Nested(event), validate=validate.Length(max=50)),
     })
     return document(unknown=RAISE)
 

@@ -57,3 +57,20 @@ def accept(file: FileStorage | None) -> Upload:
         original_name=name, stored_name=f"{uuid.uuid4().hex}{extension}", content_type=content_type,
         size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
     )
+
+
+def accept_all(files: list[FileStorage]) -> list[Upload]:
+    """Every chosen file of a multi-file input, each checked as `accept` does."""
+    return [accept(f) for f in files if f and f.filename]
+
+
+def described(uploads: list[Upload]) -> list[dict[str, object]]:
+    return [{"name": u.original_name, "stored_name": u.stored_name, "content_type": u.content_type,
+             "size": u.size, "sha256": u.sha256} for u in uploads]
+
+
+def store(uploads: list[Upload], folder: str) -> None:
+    from workflow import runtime
+
+    for upload in uploads:
+        runtime.current().storage.save(f"{folder}/{upload.stored_name}", upload.data)

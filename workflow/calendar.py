@@ -6,6 +6,7 @@ opened in December never crashes the tick (STACK.md).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,15 +19,17 @@ class WorkingDayCount:
     warning: str = ""
 
 
-def is_working_day(day: date) -> tuple[bool, bool]:
-    """(is it a working day, is that answer from the official calendar)."""
+def is_working_day(day: date, overrides: Mapping[date, bool] | None = None) -> tuple[bool, bool]:
+    """(is it a working day, is that answer official): the admin's table first, then the package."""
+    if overrides and day in overrides:
+        return overrides[day], True
     try:
         return chinese_calendar.is_workday(day), True
     except NotImplementedError:
         return day.weekday() < 5, False
 
 
-def add_working_days(start: date, count: int) -> WorkingDayCount:
+def add_working_days(start: date, count: int, overrides: Mapping[date, bool] | None = None) -> WorkingDayCount:
     """The last day of a period of `count` working days beginning on `start` (inclusive)."""
     if count < 1:
         raise ValueError("count must be at least 1")
@@ -34,7 +37,7 @@ def add_working_days(start: date, count: int) -> WorkingDayCount:
     remaining = count
     unofficial: set[int] = set()
     while True:
-        working, official = is_working_day(day)
+        working, official = is_working_day(day, overrides)
         if not official:
             unofficial.add(day.year)
         if working:

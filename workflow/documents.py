@@ -11,12 +11,14 @@ def _blank(value: Any) -> bool:
 
 
 def missing_required(guideline_key: str, data: dict[str, Any]) -> list[str]:
-    """Ids of required indicators, basic requirements and veto declarations left unanswered."""
+    """Ids of required indicators, basic requirements and veto declarations left unanswered.
+
+    Indicators come from the evaluator, which knows which ones it can calculate from the
+    energy and output data when left blank."""
     guideline = evaluators.load(guideline_key).to_dict()
-    indicators = data.get("indicators") or {}
     basic = data.get("basic") or {}
     vetoes = data.get("vetoes") or {}
-    missing = [i["id"] for i in guideline["indicators"] if i["required"] and _blank(indicators.get(i["id"]))]
+    missing = list(evaluators.evaluate(guideline_key, data).missing)
     missing += [b["id"] for b in guideline.get("basic_requirements", []) if _blank(basic.get(b["id"]))]
     missing += [v["id"] for v in guideline.get("vetoes", []) if _blank(vetoes.get(v["id"]))]
     return missing

@@ -12,6 +12,7 @@ from models import Application
 from models.enums import ApplicationState
 from workflow import applications, certificates, mail, reports
 from workflow.actors import SYSTEM
+from workflow.clock import local_date
 from workflow.clock import now as utc_now
 
 
@@ -24,7 +25,9 @@ def evaluate_application(session: Session, application_id: int) -> str:
     evidence: dict[str, list[str]] = {}
     for file in app.evidence:
         evidence.setdefault(file.indicator, []).append(file.original_name)
-    result = evaluators.evaluate(app.guideline, app.data or {}, evidence, app.programme.pass_mark)
+    # Veto windows count back from the submission, so a re-evaluation gives the same result.
+    result = evaluators.evaluate(app.guideline, app.data or {}, evidence, app.programme.pass_mark,
+                                 as_of=local_date(app.submitted_at))
     app.evaluation = result.to_dict()
     app.eligible = result.eligible
     app.auto_score = result.total

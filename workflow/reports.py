@@ -152,7 +152,8 @@ def evaluate(session: Session, report_id: int) -> str:
         return f"skipped: {report.state}"
     d = report.designation
     app = d.application
-    result = evaluators.evaluate(app.guideline, report.data, None, app.programme.pass_mark)
+    result = evaluators.evaluate(app.guideline, report.data, None, app.programme.pass_mark,
+                                 as_of=local_date(report.submitted_at))
     moment = utc_now()
     report.evaluation = result.to_dict()
     report.total = result.total

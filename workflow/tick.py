@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Designation, Notice
-from models.enums import ApplicationState, DesignationState, NoticeState, ObjectionState
-from workflow import applications, designations, reports
+from models.enums import DesignationState, NoticeState, ObjectionState
+from workflow import applications, designations, notices, reports
 from workflow.actors import SYSTEM
 from workflow.clock import local_date
 
@@ -24,10 +24,9 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
         if any(o.state is ObjectionState.open for o in notice.objections):
             summary["notices_waiting"].append(notice.id)
             continue
-        for app in notice.applications:
-            if app.state is ApplicationState.public_notice:
-                applications.act(session, SYSTEM, app, "close_notice", now)
-                summary["designated"].append(app.id)
+        summary["designated"] += [a.id for a in notices.listed(notice)]
+        for app in notices.listed(notice):
+            applications.act(session, SYSTEM, app, "close_notice", now)
         notice.state = NoticeState.closed
         notice.closed_at = now
         summary["notices_closed"].append(notice.id)

@@ -14,10 +14,19 @@ from web.api import bp
 from web.api import representations as rep
 from web.api.spec import openapi, parse, route
 from web.auth import Unauthorized, current_actor, login_required
-from web.schemas import (ActionIn, ApplicationIn, ApplicationPatch, ExpertIn, ObjectionIn,
-                         ProgrammeIn, RegistrationIn, TokenIn, load_document)
-from web.uploads import accept
-from workflow import (accounts, applications, certificates, designations, notices, runtime, signing)
+from web.schemas import (
+    ActionIn,
+    ApplicationIn,
+    ApplicationPatch,
+    ExpertIn,
+    ObjectionIn,
+    ProgrammeIn,
+    RegistrationIn,
+    TokenIn,
+    load_document,
+)
+from web.uploads import accept, accept_all, described, store
+from workflow import accounts, applications, certificates, designations, notices, runtime, signing
 from workflow.clock import local_date, now
 from workflow.errors import Invalid, NotFound
 
@@ -194,13 +203,33 @@ def get_notice(notice_id: int) -> Any:
     return jsonify(rep.notice(notice))
 
 
-@route(bp, "/notices/<int:notice_id>/objections", "POST", "对公示提出异议（公众）", body=ObjectionIn,
-       status=201, auth=False)
+@route(bp, "/notices/<int:notice_id>/objections", "POST",
+       "对公示提出异议（公众）：JSON，或 multipart 附证据文件 files（最多5个）", body=ObjectionIn, status=201, auth=False)
 def file_objection(notice_id: int) -> Any:
-    args = parse(ObjectionIn)
-    objection = notices.file_objection(db.session(), notice_id, now=now(), **args)
+    if request.mimetype == "multipart/form-data":
+        form = {k: request.form.get(k, "") for k in ("application_id", "name", "contact", "content")}
+        args = ObjectionIn().load({**form, "application_id": form["application_id"] or None})
+        uploads = accept_all(request.files.getlist("files"))
+    else:
+        args, uploads = parse(ObjectionIn), []
+    evidence = described(uploads)
+    objection = notices.file_objection(db.session(), notice_id, now=now(), evidence=evidence, **args)
+    store(uploads, "objections")
     db.commit()
-    return created({"id": objection.id, "state": str(objection.state), "application_id": objection.application_id})
+    return created({"id": objection.id, "state": str(objection.state), "application_id": objection.application_id,
+                    "evidence": [e["name"] for e in evidence]})
+
+
+@route(bp, "/objections/<int:objection_id>/evidence/<int:index>", "GET", "下载异议人提交的证据（工作人员）")
+@login_required(Role.staff)
+def objection_evidence(objection_id: int, index: int) -> Any:
+    objection = db.session().get(Objection, objection_id)
+    if objection is None or not 0 <= index < len(objection.evidence):
+        raise NotFound("文件不存在")
+    applications.load(db.session(), current_actor(), objection.application_id)
+    item = objection.evidence[index]
+    return send_file(runtime.current().storage.path(f"objections/{item['stored_name']}"),
+                     mimetype=item["content_type"], as_attachment=True, download_name=item["name"])
 
 
 @route(bp, "/objections/<int:objection_id>/actions/dismiss", "POST", "异议不成立（工作人员）", body=ActionIn)

@@ -2,14 +2,14 @@
 the directory of designations, the feed of changes, the notification inbox."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import jsonify, request
 from marshmallow import fields, validate
 from sqlalchemy import func, select
 
-from models import Designation, Enterprise, Notification, TransitionLog, YearlyReport
+from models import ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
 from models.enums import DesignationState, Kind, Role, Tier
 from web import db
 from web.api import bp
@@ -17,9 +17,9 @@ from web.api import representations as rep
 from web.api.spec import parse, route
 from web.auth import current_actor, login_required
 from web.schemas import Base, NoticeIn, load_document
-from workflow import applications, jurisdictions, notices, permissions, reports
+from workflow import applications, changes, jurisdictions, notices, permissions, reports
 from workflow.clock import now
-from workflow.errors import Invalid, NotFound
+from workflow.errors import Invalid, NotFound, NotPossible
 
 PAGE_SIZE = validate.Range(min=1, max=200, error="每页条数应在1至200之间")
 
@@ -164,3 +164,90 @@ def _int(value: str, name: str, low: int, high: int) -> int:
     return int(value)
 
 
+
+
+class CalendarDayIn(Base):
+    working = fields.Boolean(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class ChangeIn(Base):
+    changes = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    description = fields.String(load_default="")
+
+
+class ResolutionIn(Base):
+    reason = fields.String(load_default="")
+
+
+@route(bp, "/calendar/<day>", "PUT", "维护节假日安排：某日放假或调休上班（系统管理员）", body=CalendarDayIn)
+@login_required(Role.admin)
+def set_calendar_day(day: str) -> Any:
+    args = parse(CalendarDayIn)
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        raise Invalid.field("day", "日期格式应为“年-月-日”，如 2027-02-08") from None
+    row = notices.set_calendar_day(db.session(), current_actor(), parsed, args["working"], args["note"])
+    db.commit()
+    return jsonify({"day": row.day.isoformat(), "working": row.working, "note": row.note})
+
+
+@route(bp, "/notices/<int:notice_id>/progress", "GET", "公示结束后认定和制证进度")
+@login_required(Role.staff)
+def notice_progress(notice_id: int) -> Any:
+    return jsonify(notices.progress(_notice(notice_id)))
+
+
+@route(bp, "/notices/<int:notice_id>/actions/close", "POST", "结束公示并认定（工作人员；公示期满且无待处理异议）")
+@login_required(Role.staff)
+def close_notice(notice_id: int) -> Any:
+    notice = notices.close(db.session(), current_actor(), _notice(notice_id), now())
+    db.commit()
+    return jsonify(notices.progress(notice))
+
+
+def _notice(notice_id: int) -> Notice:
+    notice = db.session().get(Notice, notice_id)
+    if notice is None:
+        raise NotFound("公示不存在")
+    return notice
+
+
+def change(row: ChangeReport) -> dict[str, Any]:
+    return {"id": row.id, "designation_id": row.designation_id, "changes": row.changes,
+            "description": row.description, "state": row.state, "resolution": row.resolution,
+            "filed_at": row.filed_at.isoformat()}
+
+
+@route(bp, "/designations/<int:designation_id>/changes", "POST", "报告名称、地址或边界变更（持有单位）", body=ChangeIn,
+       status=201)
+@login_required(Role.applicant)
+def report_change(designation_id: int) -> Any:
+    args = parse(ChangeIn)
+    row = changes.report(db.session(), current_actor(), _designation_for(designation_id), now=now(), **args)
+    db.commit()
+    return jsonify(change(row)), 201
+
+
+@route(bp, "/designations/<int:designation_id>/changes", "GET", "变更报告列表")
+@login_required()
+def list_changes(designation_id: int) -> Any:
+    designation = _designation_for(designation_id)
+    rows = db.session().scalars(select(ChangeReport).where(ChangeReport.designation_id == designation.id)
+                                .order_by(ChangeReport.id.desc()))
+    return jsonify([change(r) for r in rows])
+
+
+@route(bp, "/changes/<int:change_id>/actions/<action>", "POST", "复核变更：accept（换发证书）或 reject（工作人员）",
+       body=ResolutionIn)
+@login_required(Role.staff)
+def resolve_change(change_id: int, action: str) -> Any:
+    args = parse(ResolutionIn)
+    if action not in ("accept", "reject"):
+        raise NotPossible(f"未知操作“{action}”")
+    row = changes.load(db.session(), change_id)
+    _designation_for(row.designation_id)
+    changes.resolve(db.session(), current_actor(), row, accept=action == "accept", reason=args["reason"], now=now())
+    db.commit()
+    return jsonify(change(row))

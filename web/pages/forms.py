@@ -17,6 +17,16 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
         if key in ("csrf_token", "action", "version"):
             continue
         section, _, name = key.partition(".")
+        if section == "years" and name:  # years.0.indicators.x / years.0.year: a park's earlier years
+            index, _, rest = name.partition(".")
+            if index.isdigit() and int(index) < 2:
+                slot = _year_slot(data, int(index))
+                inner, _, indicator = rest.partition(".")
+                if inner == "year":
+                    slot["year"] = int(value) if value.strip().isdigit() else value
+                elif inner == "indicators" and indicator:
+                    slot["indicators"][indicator] = value
+            continue
         if name and section in SECTIONS:
             data.setdefault(section, {})[name] = value
         elif not name:
@@ -28,6 +38,13 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
         for name, value in list(data.get(section, {}).items()):
             data[section][name] = None if not str(value).strip() else value
     return data
+
+
+def _year_slot(data: dict[str, Any], index: int) -> dict[str, Any]:
+    years = data.setdefault("years", [])
+    while len(years) <= index:
+        years.append({"indicators": {}})
+    return years[index]
 
 
 def optional_int(name: str) -> int | None:

@@ -12,6 +12,7 @@ from web import db
 from web.api import representations as rep
 from web.pages import bp
 from web.pages.forms import field_errors
+from web.uploads import accept_all, described, store
 from workflow import applications, certificates, notices, runtime
 from workflow.clock import local_date, now
 from workflow.errors import WorkflowError
@@ -45,11 +46,13 @@ def notice_page(notice_id: int) -> Any:
     if request.method == "POST":
         try:
             application_id = request.form.get("application_id", "")
+            uploads = accept_all(request.files.getlist("files"))
             notices.file_objection(
                 db.session(), notice.id,
                 application_id=int(application_id) if application_id.isdigit() else -1,
                 name=request.form.get("name", ""), contact=request.form.get("contact", ""),
-                content=request.form.get("content", ""), now=now())
+                content=request.form.get("content", ""), now=now(), evidence=described(uploads))
+            store(uploads, "objections")
             db.commit()
         except WorkflowError as error:
             db.session().rollback()
