@@ -45,6 +45,33 @@ def _load(user_id: str) -> SessionUser | None:
     return SessionUser(user) if user is not None and user.active else None
 
 
+def client_address() -> str:
+    """The network address of the client (the proxy's, unless the deployment sets ProxyFix)."""
+    return (request.remote_addr or "")[:64]
+
+
+def sign_in(username: str, password: str) -> User:
+    """Check a password for the login page and the token endpoint, throttled (workflow.accounts).
+
+    Every attempt is committed before the answer, also when it is refused, so that failures
+    count towards the lock-out and stay in the audit log.
+    """
+    session = db.session()
+    moment = now()
+    try:
+        user = accounts.authenticate(session, username, password, moment, client=client_address())
+    except accounts.LockedOut:
+        db.commit()
+        raise
+    db.commit()
+    if user is None:
+        lock = accounts.lock_for(session, username, client_address(), moment)
+        if lock is not None:
+            raise accounts.LockedOut(lock, moment)
+        raise Unauthorized("用户名或密码错误")
+    return user
+
+
 def current_actor() -> User | None:
     """The acting user of this request, from the bearer token or the page session."""
     if "actor" in g:
@@ -52,9 +79,12 @@ def current_actor() -> User | None:
     actor: User | None = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        actor = accounts.user_for_token(db.session(), header.removeprefix("Bearer ").strip(), now())
+        session = db.session()
+        actor = accounts.user_for_token(session, header.removeprefix("Bearer ").strip(), now())
         if actor is None:
             raise Unauthorized("访问令牌无效或已撤销")
+        if session.dirty:  # the token's last use moved on; GET requests commit nothing else
+            session.commit()
     elif current_user.is_authenticated:
         actor = current_user.user
     g.actor = actor

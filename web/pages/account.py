@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -12,12 +12,11 @@ from models import Jurisdiction
 from models.enums import JurisdictionLevel, Role
 from models.schema import reference_rows
 from web import db
-from web.auth import SessionUser
+from web.auth import SessionUser, Unauthorized, sign_in
 from web.pages import bp
 from web.pages.forms import field_errors
 from web.schemas import RegistrationIn
 from workflow import accounts
-from workflow.clock import now
 from workflow.errors import WorkflowError
 
 HOME = {Role.applicant: "pages.applicant_home", Role.staff: "pages.staff_home",
@@ -32,17 +31,19 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    error = None
-    if request.method == "POST":
-        user = accounts.authenticate(db.session(), request.form.get("username", ""),
-                                     request.form.get("password", ""), now())
-        db.commit()
-        if user is not None:
-            login_user(SessionUser(user))
-            return redirect(_safe_next(request.args.get("next")) or url_for(HOME[user.role]))
-        error = "用户名或密码错误"
-    return render_template("login.html", error=error, username=request.form.get("username", "")), \
-        (401 if error else 200)
+    if request.method == "GET":
+        return render_template("login.html", error=None, username="")
+    username = request.form.get("username", "")
+    try:
+        user = sign_in(username, request.form.get("password", ""))
+    except accounts.LockedOut as refused:
+        response = make_response(render_template("login.html", error=refused.message, username=username), 429)
+        response.headers["Retry-After"] = str(refused.details["retry_after_seconds"])
+        return response
+    except Unauthorized as refused:
+        return render_template("login.html", error=refused.message, username=username), 401
+    login_user(SessionUser(user))
+    return redirect(_safe_next(request.args.get("next")) or url_for(HOME[user.role]))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,203 @@
+"""Sessions, sign-in throttling and lock-out, and personal API tokens,
+as a user meets them through the pages and the API, on both database backends."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from models import ApiToken, AuditEvent
+from tests.builders import user
+from tests.web.apiclient import Api
+from tests.web.test_pages import csrf_token, text_of
+from web import create_app
+from workflow import accounts
+from workflow.demo import PASSWORD
+
+ATTACKER = {"REMOTE_ADDR": "203.0.113.7"}
+
+
+def page_login(client: FlaskClient, username: str, password: str, address: str = "127.0.0.1") -> Any:
+    environ = {"REMOTE_ADDR": address}
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": password},
+                       environ_base=environ)
+
+
+def api_login(client: FlaskClient, username: str, password: str) -> Any:
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password})
+
+
+def events(db: Session, event: str, subject: str | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.event == event).order_by(AuditEvent.id)
+    if subject is not None:
+        query = query.where(AuditEvent.subject == subject)
+    return list(db.scalars(query))
+
+
+# Session cookies ----------------------------------------------------------------------------
+
+def session_cookie(response: Any) -> str:
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies, response.headers
+    return cookies[-1]
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(client: FlaskClient) -> None:
+    response = page_login(client, "qt_newmat", PASSWORD)
+
+    assert response.status_code == 302
+    cookie = session_cookie(response)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP in the embedded default
+
+
+def test_cookie_secure_makes_the_session_cookie_https_only(factory, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("COOKIE_SECURE", "1")
+    app = create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None,
+                      "STORAGE_DIR": str(tmp_path), "BASE_URL": "https://greencert.test"})
+    client = app.test_client()
+
+    response = page_login(client, "qt_newmat", PASSWORD)
+
+    cookie = session_cookie(response)
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# Lock-out -----------------------------------------------------------------------------------
+
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(client: FlaskClient, db: Session) -> None:
+    for _ in range(4):
+        assert page_login(client, "qt_newmat", "wrong-password").status_code == 401
+
+    fifth = page_login(client, "qt_newmat", "wrong-password")
+
+    assert fifth.status_code == 429
+    page = text_of(fifth)
+    assert "登录失败次数过多，该账号已暂时锁定" in page
+    assert re.search(r"请于\d{2}:\d{2}（北京时间，约15分钟后）再试", page), page
+    assert 14 * 60 < int(fifth.headers["Retry-After"]) <= 15 * 60
+    # Even the right password is refused while the lock holds, and the refusal is on record.
+    again = page_login(client, "qt_newmat", PASSWORD)
+    assert again.status_code == 429 and "该账号已暂时锁定" in text_of(again)
+    assert len(events(db, "lockout", "qt_newmat")) == 1
+    refused = events(db, "login_refused", "qt_newmat")
+    assert len(refused) == 1 and refused[0].details["scope"] == "account"
+    assert [e.client_address for e in events(db, "login_failed", "qt_newmat")] == ["127.0.0.1"] * 5
+    # Another account is not affected.
+    assert page_login(client, "hz_city", PASSWORD).status_code == 302
+
+
+def test_the_api_counts_the_same_failures_and_says_when_to_try_again(client: FlaskClient) -> None:
+    for _ in range(3):
+        assert api_login(client, "hz_city", "wrong-password").status_code == 401
+    assert page_login(client, "hz_city", "wrong-password").status_code == 401
+    api_login(client, "hz_city", "wrong-password")  # the fifth failure, through the API
+
+    refused = api_login(client, "hz_city", PASSWORD)
+
+    assert refused.status_code == 429
+    error = refused.json["error"]
+    assert error["code"] == "locked_out"
+    assert "该账号已暂时锁定" in error["message"] and "分钟后" in error["message"]
+    assert datetime.fromisoformat(error["details"]["locked_until"]) > datetime.now(timezone.utc)
+    assert page_login(client, "hz_city", PASSWORD).status_code == 429  # locked on the page too
+
+
+def test_the_lock_ends_after_fifteen_minutes_and_a_success_starts_the_count_again(db: Session) -> None:
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    for minute in range(5):
+        assert accounts.authenticate(db, "qt_newmat", "wrong", start + timedelta(minutes=minute)) is None
+    locked_at = start + timedelta(minutes=4)
+
+    with pytest.raises(accounts.LockedOut) as refused:
+        accounts.authenticate(db, "qt_newmat", PASSWORD, locked_at + timedelta(minutes=14, seconds=59))
+    assert refused.value.lock.until == locked_at + timedelta(minutes=15)
+    assert "10:19（北京时间，约1分钟后）" in refused.value.message
+
+    after = locked_at + timedelta(minutes=15)
+    assert accounts.authenticate(db, "qt_newmat", PASSWORD, after) is not None
+    # Four failures after a success do not lock; failures before the success no longer count.
+    for second in range(1, 5):
+        assert accounts.authenticate(db, "qt_newmat", "wrong", after + timedelta(seconds=second)) is None
+    assert accounts.authenticate(db, "qt_newmat", PASSWORD, after + timedelta(seconds=10)) is not None
+
+
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(db: Session) -> None:
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    for n in range(8):
+        assert accounts.authenticate(db, "qt_newmat", "wrong", start + timedelta(minutes=4 * n)) is None
+
+    assert accounts.authenticate(db, "qt_newmat", PASSWORD, start + timedelta(minutes=30)) is not None
+    assert events(db, "lockout") == []
+
+
+def test_twenty_failures_from_one_address_block_that_address(client: FlaskClient, db: Session) -> None:
+    # An attacker trying one password against many names never locks a single account.
+    for n in range(19):
+        response = page_login(client, f"guess{n}", "123456", address=ATTACKER["REMOTE_ADDR"])
+        assert response.status_code == 401
+    twentieth = page_login(client, "guess19", "123456", address=ATTACKER["REMOTE_ADDR"])
+    assert twentieth.status_code == 429
+
+    blocked = page_login(client, "hz_city", PASSWORD, address=ATTACKER["REMOTE_ADDR"])
+
+    assert blocked.status_code == 429
+    assert "来自您所在网络地址的登录失败次数过多，已暂停登录" in text_of(blocked)
+    assert [e.subject for e in events(db, "client_lockout")] == [ATTACKER["REMOTE_ADDR"]]
+    assert page_login(client, "hz_city", PASSWORD, address="198.51.100.20").status_code == 302
+
+
+# API tokens ---------------------------------------------------------------------------------
+
+def test_tokens_are_listed_without_their_value_and_a_revoked_token_is_refused(client: FlaskClient,
+                                                                              db: Session) -> None:
+    staff = Api(client, "hz_city")
+    created = staff.post("/tokens", {"label": "数据对接"}, expect=201)
+    assert set(created) == {"id", "label", "created_at", "last_used_at", "revoked", "token"}
+    assert created["last_used_at"] is None and created["revoked"] is False
+
+    robot = Api(client)
+    robot.headers = {"Authorization": f"Bearer {created['token']}"}
+    assert robot.get("/me")["username"] == "hz_city"
+
+    listed = {t["id"]: t for t in staff.get("/tokens")}
+    assert all("token" not in t for t in listed.values())
+    assert listed[created["id"]]["label"] == "数据对接"
+    assert listed[created["id"]]["last_used_at"] is not None  # noted on use, even by a GET
+    assert db.scalar(select(ApiToken.digest).where(ApiToken.id == created["id"])) != created["token"]
+
+    staff.call("DELETE", f"/tokens/{created['id']}", 204)
+    assert robot.get("/me", expect=401)["error"]["message"] == "访问令牌无效或已撤销"
+    assert {t["id"]: t["revoked"] for t in staff.get("/tokens")}[created["id"]] is True
+    staff.call("DELETE", f"/tokens/{created['id']}", 204)  # revoking again changes nothing
+    assert [e.details["token_id"] for e in events(db, "token_revoked")] == [created["id"]]
+
+
+def test_one_cannot_see_or_revoke_another_users_token(client: FlaskClient) -> None:
+    staff = Api(client, "hz_city")
+    other = Api(client, "qt_county")
+    created = staff.post("/tokens", {"label": "数据对接"}, expect=201)
+
+    assert created["id"] not in {t["id"] for t in other.get("/tokens")}
+    other.call("DELETE", f"/tokens/{created['id']}", 404)
+    staff.get("/me")  # still valid
+    Api(client).call("GET", "/tokens", 401)
+    staff.post("/tokens", {"label": ""}, expect=422)
+
+
+def test_signing_in_and_out_is_on_the_audit_log(client: FlaskClient, db: Session) -> None:
+    page_login(client, "qt_newmat", "wrong-password", address="198.51.100.9")
+    page_login(client, "qt_newmat", PASSWORD, address="198.51.100.9")
+
+    failed, = events(db, "login_failed", "qt_newmat")
+    success, = events(db, "login", "qt_newmat")
+    assert failed.client_address == success.client_address == "198.51.100.9"
+    assert success.user_id == user(db, "qt_newmat").id
+    assert db.execute(text("SELECT prev_hash, hash FROM audit_events WHERE id = :id"),
+                      {"id": success.id}).one() == (failed.hash, success.hash)
