@@ -1,5 +1,5 @@
 """Registration of enterprises, staff and expert accounts; signing in with throttling and
-lock-out; API tokens."""
+lock-out; password resets by e-mail; API tokens."""
 from __future__ import annotations
 
 import hashlib
@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 import evaluators
 from models import ApiToken, AuditEvent, Enterprise, Expert, Jurisdiction, User
 from models.enums import JurisdictionLevel, Role
 from models.schema import reference_rows
-from workflow import audit, jurisdictions
+from models.security import PasswordReset
+from workflow import audit, jurisdictions, outbox
 from workflow.actors import Actor, SystemActor, is_role
 from workflow.clock import CHINA
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible, WorkflowError
@@ -277,6 +278,76 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
                          details={"failures": failures, "locked_until": (now + LOCK_DURATION).isoformat()})
     session.flush()
     return None
+
+
+# Password resets ----------------------------------------------------------------------------
+RESET_VALIDITY = timedelta(hours=1)
+RESET_RESEND_AFTER = timedelta(minutes=5)  # at most one e-mail per account in this time
+
+
+def request_password_reset(session: Session, login: str, now: datetime, client: str = "") -> int:
+    """E-mail a reset link to the account named by `login` (user name or e-mail address).
+
+    The caller tells the requester the same thing whether or not an account matched, so the
+    answer cannot be used to find out who has an account. Returns the number of e-mails queued.
+    """
+    login = (login or "").strip()
+    if not login:
+        raise Invalid.field("login", "请填写用户名或电子邮箱")
+    users = session.scalars(select(User).where(
+        or_(User.username == login, func.lower(User.email) == login.lower()), User.active.is_(True),
+    ).order_by(User.id)).all()
+    queued = 0
+    for user in users:
+        recent = session.scalar(select(PasswordReset.id).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+            PasswordReset.requested_at > now - RESET_RESEND_AFTER))
+        if not user.email or recent is not None:
+            continue
+        reset = PasswordReset(user_id=user.id, requested_at=now, expires_at=now + RESET_VALIDITY,
+                              client_address=client[:64])
+        session.add(reset)
+        session.flush()
+        outbox.add(session, "send_email", ["password_reset", reset.id], queue="notifications",
+                   key=f"password-reset-{reset.id}")
+        queued += 1
+    audit.record(session, "password_reset_requested", now, user=users[0] if users else None,
+                 subject=login, client=client, details={"emails": queued})
+    session.flush()
+    return queued
+
+
+def _reset_for(session: Session, token: str, now: datetime) -> PasswordReset:
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.digest == _digest(token or "")))
+    if reset is None:
+        raise Invalid.field("token", "重置链接无效，请重新申请找回密码")
+    if reset.used_at is not None:
+        raise Invalid.field("token", "该重置链接已使用过或已失效，请重新申请找回密码")
+    if reset.expires_at <= now or not reset.user.active:
+        raise Invalid.field("token", "该重置链接已过期（有效期1小时），请重新申请找回密码")
+    return reset
+
+
+def check_password_reset(session: Session, token: str, now: datetime) -> User:
+    """The account a reset link belongs to, while the link is usable (Invalid otherwise)."""
+    return _reset_for(session, token, now).user
+
+
+def confirm_password_reset(session: Session, token: str, password: str, now: datetime,
+                           client: str = "") -> User:
+    """Set a new password with a reset link; the link, and any other open link, then stop working."""
+    reset = _reset_for(session, token, now)
+    problem = password_problem(password or "")
+    if problem:
+        raise Invalid.field("password", problem)
+    user = reset.user
+    user.password_hash = hash_password(password)
+    for open_reset in session.scalars(select(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))):
+        open_reset.used_at = now
+    audit.record(session, "password_reset", now, user=user, subject=user.username, client=client)
+    session.flush()
+    return user
 
 
 # API tokens ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Sessions, sign-in throttling and lock-out, and personal API tokens,
+"""Sessions, sign-in throttling and lock-out, password resets by e-mail and personal API tokens,
 as a user meets them through the pages and the API, on both database backends."""
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from models import ApiToken, AuditEvent
+from models import ApiToken, AuditEvent, OutboxItem
+from models.security import PasswordReset, SentEmail
 from tests.builders import user
 from tests.web.apiclient import Api
 from tests.web.test_pages import csrf_token, text_of
@@ -19,6 +20,7 @@ from web import create_app
 from workflow import accounts
 from workflow.demo import PASSWORD
 
+LINK = re.compile(r"http://greencert\.test/password-reset/([A-Za-z0-9_-]+)")
 ATTACKER = {"REMOTE_ADDR": "203.0.113.7"}
 
 
@@ -151,6 +153,163 @@ def test_twenty_failures_from_one_address_block_that_address(client: FlaskClient
     assert "来自您所在网络地址的登录失败次数过多，已暂停登录" in text_of(blocked)
     assert [e.subject for e in events(db, "client_lockout")] == [ATTACKER["REMOTE_ADDR"]]
     assert page_login(client, "hz_city", PASSWORD, address="198.51.100.20").status_code == 302
+
+
+# Password reset -----------------------------------------------------------------------------
+
+def mails_to(db: Session, recipient: str) -> list[SentEmail]:
+    return list(db.scalars(select(SentEmail).where(SentEmail.recipient == recipient).order_by(SentEmail.id)))
+
+
+def reset_link(db: Session, recipient: str) -> str:
+    mails = mails_to(db, recipient)
+    assert len(mails) == 1, [m.body for m in mails]
+    match = LINK.search(mails[0].body)
+    assert match, mails[0].body
+    return match.group(1)
+
+
+def test_a_reset_link_is_mailed_and_sets_a_new_password_once(client: FlaskClient, db: Session) -> None:
+    public = Api(client)
+    answer = public.post("/auth/password-reset", {"username": "qt_newmat"}, expect=202)
+
+    mail = mails_to(db, "energy@qt-newmat.example.com")[0]
+    assert mail.subject == "【绿色低碳认定系统】重置密码"
+    assert "qt_newmat" in mail.body and "1" in mail.body
+    token = reset_link(db, "energy@qt-newmat.example.com")
+    # Only the digest is kept: the token is in neither the reset row nor the outbox.
+    assert db.scalar(select(func.count()).select_from(PasswordReset).where(PasswordReset.digest == token)) == 0
+    assert all(token not in str(item.args) for item in db.scalars(select(OutboxItem)))
+
+    confirmed = public.post("/auth/password-reset/confirm", {"token": token, "password": "new-secret-2026"})
+    assert confirmed["username"] == "qt_newmat"
+    assert api_login(client, "qt_newmat", PASSWORD).status_code == 401
+    assert api_login(client, "qt_newmat", "new-secret-2026").status_code == 200
+    reused = public.post("/auth/password-reset/confirm", {"token": token, "password": "other-secret-2026"},
+                         expect=422)
+    assert reused["error"]["details"]["fields"]["token"] == ["该重置链接已使用过或已失效，请重新申请找回密码"]
+    assert answer == {"message": "如果该账号存在并登记了电子邮箱，重置密码的链接已发送到该邮箱，1小时内有效。"}
+
+
+def test_the_answer_does_not_tell_whether_an_account_exists(client: FlaskClient, db: Session) -> None:
+    public = Api(client)
+    known = public.call("POST", "/auth/password-reset", 202, json={"email": "HZ_CITY@example.gov.cn"})
+    unknown = public.call("POST", "/auth/password-reset", 202, json={"username": "nobody-here"})
+
+    assert known.get_data() == unknown.get_data()
+    assert len(mails_to(db, "hz_city@example.gov.cn")) == 1
+    assert db.scalar(select(func.count()).select_from(SentEmail)) == 1
+    public.post("/auth/password-reset", {}, expect=422)
+
+
+def test_a_second_request_within_five_minutes_sends_no_second_mail(client: FlaskClient, db: Session) -> None:
+    public = Api(client)
+    public.post("/auth/password-reset", {"username": "hz_city"}, expect=202)
+    public.post("/auth/password-reset", {"username": "hz_city"}, expect=202)
+
+    assert len(mails_to(db, "hz_city@example.gov.cn")) == 1
+
+
+def test_a_reset_link_expires_after_an_hour(db: Session, app) -> None:
+    asked = datetime.now(timezone.utc)
+    with app.app_context():
+        accounts.request_password_reset(db, "hz_city", asked)
+        from workflow import mail
+        reset = db.scalars(select(PasswordReset)).one()
+        mail.send_email(db, "password_reset", reset.id)
+    token = reset_link(db, "hz_city@example.gov.cn")
+
+    assert accounts.check_password_reset(db, token, asked + timedelta(minutes=59)).username == "hz_city"
+    with pytest.raises(accounts.Invalid) as expired:
+        accounts.confirm_password_reset(db, token, "new-secret-2026", asked + timedelta(hours=1))
+    assert "已过期（有效期1小时）" in expired.value.message
+
+
+def test_a_password_reset_lifts_the_lock(client: FlaskClient, db: Session) -> None:
+    for _ in range(5):
+        page_login(client, "hz_city", "wrong-password")
+    assert page_login(client, "hz_city", PASSWORD).status_code == 429
+    Api(client).post("/auth/password-reset", {"username": "hz_city"}, expect=202)
+    token = reset_link(db, "hz_city@example.gov.cn")
+    Api(client).post("/auth/password-reset/confirm", {"token": token, "password": "new-secret-2026"})
+
+    assert page_login(client, "hz_city", "new-secret-2026").status_code == 302
+
+
+def test_the_reset_pages_in_chinese(client: FlaskClient, db: Session) -> None:
+    login_page = text_of(client.get("/login"))
+    assert "忘记密码？" in login_page
+
+    sent = client.post("/password-reset", data={"csrf_token": csrf_token(client, "/password-reset"),
+                                                "login": "qt_newmat"})
+    assert sent.status_code == 200 and "请查收邮件" in text_of(sent)
+    nobody = client.post("/password-reset", data={"csrf_token": csrf_token(client, "/password-reset"),
+                                                  "login": "nobody-here"})
+    assert text_of(nobody) == text_of(sent)
+
+    token = reset_link(db, "energy@qt-newmat.example.com")
+    form_page = f"/password-reset/{token}"
+    assert "设置新密码" in text_of(client.get(form_page))
+    mismatch = client.post(form_page, data={"csrf_token": csrf_token(client, form_page),
+                                            "password": "new-secret-2026", "password_confirm": "other"})
+    assert mismatch.status_code == 422 and "两次输入的密码不一致" in text_of(mismatch)
+    short = client.post(form_page, data={"csrf_token": csrf_token(client, form_page),
+                                         "password": "short", "password_confirm": "short"})
+    assert short.status_code == 422 and "密码至少需要8个字符" in text_of(short)
+
+    done = client.post(form_page, data={"csrf_token": csrf_token(client, form_page),
+                                        "password": "new-secret-2026", "password_confirm": "new-secret-2026"},
+                       follow_redirects=True)
+    assert "密码已重置，请用新密码登录" in text_of(done)
+    assert page_login(client, "qt_newmat", "new-secret-2026").status_code == 302
+    used = client.get(form_page)
+    assert used.status_code == 404 and "该重置链接已使用过或已失效" in text_of(used)
+    assert client.get("/password-reset/not-a-token").status_code == 404
+
+
+def test_with_smtp_host_the_mail_goes_to_the_smtp_server(client: FlaskClient, db: Session, monkeypatch) -> None:
+    sent: list[Any] = []
+
+    class Server:
+        def __init__(self, host: str, port: int, timeout: float) -> None:
+            sent.append(("connect", host, port))
+
+        def __enter__(self) -> Any:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def ehlo(self) -> None:
+            pass
+
+        def has_extn(self, name: str) -> bool:
+            return name == "starttls"
+
+        def starttls(self, context: object) -> None:
+            sent.append(("starttls",))
+
+        def login(self, user: str, password: str) -> None:
+            sent.append(("login", user, password))
+
+        def send_message(self, message: Any) -> None:
+            sent.append(("message", message))
+
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.gov.cn")
+    monkeypatch.setenv("SMTP_PORT", "587")
+    monkeypatch.setenv("SMTP_USER", "greencert")
+    monkeypatch.setenv("SMTP_PASSWORD", "smtp-secret")
+    monkeypatch.setenv("MAIL_FROM", "noreply@example.gov.cn")
+    monkeypatch.setattr("smtplib.SMTP", Server)
+
+    Api(client).post("/auth/password-reset", {"username": "hz_city"}, expect=202)
+
+    assert sent[:3] == [("connect", "smtp.example.gov.cn", 587), ("starttls",),
+                        ("login", "greencert", "smtp-secret")]
+    message = sent[3][1]
+    assert message["To"] == "hz_city@example.gov.cn" and "noreply@example.gov.cn" in message["From"]
+    assert LINK.search(message.get_content())
+    assert db.scalar(select(func.count()).select_from(SentEmail)) == 0
 
 
 # API tokens ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Log in, log out, and register an enterprise."""
+"""Log in, log out, reset a forgotten password, and register an enterprise."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,11 +12,12 @@ from models import Jurisdiction
 from models.enums import JurisdictionLevel, Role
 from models.schema import reference_rows
 from web import db
-from web.auth import SessionUser, Unauthorized, sign_in
+from web.auth import SessionUser, Unauthorized, client_address, sign_in
 from web.pages import bp
 from web.pages.forms import field_errors
 from web.schemas import RegistrationIn
 from workflow import accounts
+from workflow.clock import now
 from workflow.errors import WorkflowError
 
 HOME = {Role.applicant: "pages.applicant_home", Role.staff: "pages.staff_home",
@@ -51,6 +52,49 @@ def logout() -> Any:
     logout_user()
     flash("已退出登录", "info")
     return redirect(url_for("pages.index"))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def password_reset() -> Any:
+    """找回密码: the same answer whether or not the account exists."""
+    error = None
+    if request.method == "POST":
+        try:
+            accounts.request_password_reset(db.session(), request.form.get("login", ""), now(),
+                                            client=client_address())
+            db.commit()
+        except WorkflowError as refused:
+            db.session().rollback()
+            error = refused.message
+        else:
+            return render_template("account/password_reset_sent.html")
+    return render_template("account/password_reset.html", error=error,
+                           login=request.form.get("login", "")), (422 if error else 200)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def password_reset_confirm(token: str) -> Any:
+    errors: dict[str, str] = {}
+    try:
+        user = accounts.check_password_reset(db.session(), token, now())
+    except WorkflowError as refused:
+        return render_template("account/password_reset_invalid.html", message=refused.message), 404
+    if request.method == "POST":
+        try:
+            if request.form.get("password") != request.form.get("password_confirm"):
+                raise WorkflowError("两次输入的密码不一致",
+                                    {"fields": {"password_confirm": ["两次输入的密码不一致"]}})
+            accounts.confirm_password_reset(db.session(), token, request.form.get("password", ""), now(),
+                                            client=client_address())
+            db.commit()
+        except WorkflowError as refused:
+            db.session().rollback()
+            errors = field_errors(refused.details) or {"_": refused.message}
+        else:
+            flash("密码已重置，请用新密码登录。", "success")
+            return redirect(url_for("pages.login"))
+    return render_template("account/password_reset_confirm.html", username=user.username,
+                           errors=errors), (422 if errors else 200)
 
 
 def counties() -> list[Jurisdiction]:
