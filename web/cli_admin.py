@@ -1,11 +1,15 @@
 """Administrative commands of `greencert`: audit, backup and restore."""
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 
 from web.cli import _database, _say, main
+from web.config import from_environment
+
 
 @main.group()
 def audit() -> None:
@@ -28,3 +32,42 @@ def audit_verify() -> None:
     if not all(report.intact for report in reports):
         _say("the logs have been tampered with: restore them from a backup and investigate")
         sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Write the database and the stored files (STORAGE_DIR) to one archive FILE (.tar.gz)."""
+    from workflow import backup as archive
+    from workflow.clock import now
+    from workflow.errors import WorkflowError
+
+    if file.exists():
+        _say(f"refused: {file} exists; choose a new file name")
+        sys.exit(2)
+    try:
+        with _database() as factory:
+            result = archive.backup(factory.kw["bind"], from_environment()["STORAGE_DIR"], file, now())
+    except WorkflowError as error:
+        _say(f"refused: {error.message}")
+        sys.exit(2)
+    click.echo(json.dumps({"file": str(file), **result}, ensure_ascii=False))
+    _say(f"backup written to {file}: {result['rows']} rows in {result['tables']} tables, {result['files']} files")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace the data and files already there")
+def restore(file: Path, force: bool) -> None:
+    """Load a backup FILE into a migrated, empty database and STORAGE_DIR (or replace, with --force)."""
+    from workflow import backup as archive
+    from workflow.errors import WorkflowError
+
+    try:
+        with _database() as factory:
+            result = archive.restore(factory.kw["bind"], from_environment()["STORAGE_DIR"], file, force=force)
+    except WorkflowError as error:
+        _say(f"refused: {error.message}")
+        sys.exit(2)
+    click.echo(json.dumps({"file": str(file), **result}, ensure_ascii=False))
+    _say(f"restored {result['rows']} rows in {result['tables']} tables and {result['files']} files from {file}")
