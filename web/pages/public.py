@@ -64,20 +64,71 @@ def notice_page(notice_id: int) -> Any:
                            errors=errors, form=request.form), (422 if errors else 200)
 
 
-@bp.route("/verify", methods=["GET"])
+@bp.route("/verify", methods=["GET", "POST"])
 def verify_lookup() -> Any:
+    """Look a number up, or check an uploaded certificate PDF against the issuer's signature."""
+    if request.method == "POST":
+        return _check_uploaded_pdf()
     number = request.args.get("number", "").strip()
     if number:
         return redirect(url_for("pages.verify", number=number))
-    return render_template("public/verify.html", certificate=None, number="", view=None)
+    return render_template("public/verify.html", certificate=None, number="", view=None, check=None)
+
+
+def _check_uploaded_pdf() -> Any:
+    from workflow import signing
+
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        check = certificates.PdfCheck("unreadable", "", "请选择要核验的证书 PDF 文件")
+    else:
+        session = db.session()
+
+        def lookup(number: str) -> dict[str, Any] | None:
+            found = certificates.find(session, number)
+            return rep.public_certificate(found) if found else None
+
+        check = certificates.check_pdf(upload.read(10 * 1024 * 1024), lookup, signing.published_keys(session))
+    status = 200 if check.verdict in ("valid", "not_current") else 422
+    return render_template("public/verify.html", certificate=None, number="", view=None, check=check), status
+
+
+@bp.route("/directory")
+def directory_page() -> Any:
+    """The public directory (认定名录): search by name, credit code, kind, tier, area, status."""
+    from sqlalchemy import func
+
+    from models import Enterprise, Jurisdiction
+    from models.enums import DesignationState, Kind, Tier
+    from workflow import jurisdictions
+
+    args = request.args
+    session = db.session()
+    query = select(Designation).join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    if args.get("q", "").strip():
+        term = args["q"].strip()
+        query = query.where((Enterprise.name.contains(term)) | (Enterprise.uscc == term.upper()))
+    for name, enum, column in (("kind", Kind, Designation.kind), ("tier", Tier, Designation.tier),
+                               ("status", DesignationState, Designation.state)):
+        if args.get(name) in enum.__members__:
+            query = query.where(column == enum(args[name]))
+    if args.get("jurisdiction") in jurisdictions.parents(session):
+        inside = [c for c in jurisdictions.parents(session) if jurisdictions.is_within(session, c, args["jurisdiction"])]
+        query = query.where(Enterprise.jurisdiction_code.in_(inside))
+    page = max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(Designation.id.desc()).offset((page - 1) * 50).limit(50)).all()
+    areas = session.scalars(select(Jurisdiction).where(Jurisdiction.level != "county").order_by(Jurisdiction.code)).all()
+    return render_template("public/directory.html", rows=rows, total=total, page=page, pages=max((total + 49) // 50, 1),
+                           args=args, areas=areas)
 
 
 @bp.route("/verify/<number>")
 def verify(number: str) -> Any:
     certificate = certificates.find(db.session(), number)
     view = rep.public_certificate(certificate) if certificate else None
-    return render_template("public/verify.html", certificate=certificate, number=number, view=view), \
-        (200 if certificate else 404)
+    return render_template("public/verify.html", certificate=certificate, number=number, view=view,
+                           check=None), (200 if certificate else 404)
 
 
 @bp.route("/certificates/<number>.pdf")
