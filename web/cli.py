@@ -304,6 +304,3 @@ def _gunicorn(host: str, port: int, workers: int) -> None:
 
 
 from web import cli_admin  # noqa: E402,F401  (adds its commands to main)
-
-if __name__ == "__main__":
-    main()

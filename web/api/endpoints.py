@@ -13,7 +13,7 @@ from web import db
 from web.api import bp
 from web.api import representations as rep
 from web.api.spec import openapi, parse, route
-from web.auth import Unauthorized, current_actor, login_required
+from web.auth import Unauthorized, current_actor, login_required, sign_in
 from web.schemas import (
     ActionIn,
     ApplicationIn,
@@ -40,10 +40,7 @@ def created(body: dict[str, Any]) -> tuple[Response, int]:
 @route(bp, "/auth/token", "POST", "用户名和密码换取访问令牌", body=TokenIn, auth=False)
 def token() -> Any:
     args = parse(TokenIn)
-    user = accounts.authenticate(db.session(), args["username"], args["password"], now())
-    if user is None:
-        db.commit()
-        raise Unauthorized("用户名或密码错误")
+    user = sign_in(args["username"], args["password"])
     value = accounts.issue_token(db.session(), user, now(), label="api")
     db.commit()
     return jsonify({"token": value, "user": rep.user(user)})
