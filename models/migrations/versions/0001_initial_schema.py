@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 12:48:41.298885
+Create Date: 2026-11-21 12:55:38.505579
 """
 from alembic import op
 import sqlalchemy as sa
