@@ -48,7 +48,7 @@ from models.enums import (
 from models.schema import reference_rows
 from workflow import targets
 from workflow.actors import Actor, is_role
-from workflow.clock import CHINA
+from workflow.clock import CHINA, local_date
 from workflow.errors import Forbidden, Invalid
 from workflow.machines import state_label
 
@@ -133,7 +133,7 @@ class Listing:
     title: str
     entity: Any
     base: Callable[[], Select[Any]]
-    area: Any  # the jurisdiction column the staff's subtree limits
+    area: Callable[[list[str]], Any]  # the condition "located in one of these jurisdictions"
     search: Callable[[str], Any]
     search_hint: str
     filters: tuple[Filter, ...]
@@ -187,13 +187,23 @@ def _enum_filter(name: str, label: str, enum: Any, column: Any, labels: Mapping[
     return Filter(name, label, apply, tuple((str(m), labels[m]) for m in enum if m not in skip))
 
 
-def _area_filter(column: Any) -> Filter:
+def located_in(column: Any) -> Callable[[list[str]], Any]:
+    return lambda codes: column.in_(codes)
+
+
+def enterprise_located_in(enterprise_id: Any) -> Callable[[list[str]], Any]:
+    """For rows of an enterprise: a subquery, so that the database can walk the rows in the
+    order asked for and stop after one page, rather than sort every row of the area first."""
+    return lambda codes: enterprise_id.in_(select(Enterprise.id).where(Enterprise.jurisdiction_code.in_(codes)))
+
+
+def _area_filter(area: Callable[[list[str]], Any]) -> Filter:
     def apply(query: Select[Any], value: str, session: Session, scope: list[str] | None) -> Select[Any]:
         if value not in places(session):
             raise Invalid.field("jurisdiction", f"行政区划代码“{value}”不存在")
         if scope is not None and value not in scope:
             raise Forbidden("只能查看本辖区的数据")
-        return query.where(column.in_(targets.subtree(session, value)))
+        return query.where(area(targets.subtree(session, value)))
 
     return Filter("jurisdiction", "所在地区", apply)
 
@@ -272,13 +282,13 @@ def _place(code_of: Callable[[Any], str | None]) -> Callable[[Any, Session], str
 
 APPLICATIONS = Listing(
     name="applications", title="申报台账", entity=Application, base=_applications_base,
-    area=Enterprise.jurisdiction_code, search=_application_search, search_hint="单位名称、统一社会信用代码或申报编号",
+    area=enterprise_located_in(Application.enterprise_id), search=_application_search, search_hint="单位名称、统一社会信用代码或申报编号",
     filters=(
         _enum_filter("state", "状态", ApplicationState, Application.state,
                      {s: state_label(s) for s in ApplicationState}, skip=(ApplicationState.draft,)),
         _enum_filter("kind", "类别", Kind, Programme.kind, KIND_LABELS),
         _enum_filter("tier", "层级", Tier, Programme.tier, TIER_LABELS),
-        _area_filter(Enterprise.jurisdiction_code),
+        _area_filter(enterprise_located_in(Application.enterprise_id)),
         _number("programme", "申报批次", Application.programme_id),
         _number("enterprise", "申报单位", Application.enterprise_id),
         Filter("holding", "当前审核单位",
@@ -342,13 +352,13 @@ DESIGNATION_COLUMNS = (
 
 DESIGNATIONS = Listing(
     name="designations", title="认定台账", entity=Designation, base=_designations_base,
-    area=Enterprise.jurisdiction_code, search=_designation_search, search_hint="单位名称、统一社会信用代码或证书编号",
+    area=enterprise_located_in(Designation.enterprise_id), search=_designation_search, search_hint="单位名称、统一社会信用代码或证书编号",
     filters=(
         _enum_filter("state", "状态", DesignationState, Designation.state,
                      {s: state_label(s) for s in DesignationState}),
         _enum_filter("kind", "类别", Kind, Designation.kind, KIND_LABELS),
         _enum_filter("tier", "层级", Tier, Designation.tier, TIER_LABELS),
-        _area_filter(Enterprise.jurisdiction_code),
+        _area_filter(enterprise_located_in(Designation.enterprise_id)),
         Filter("year", "认定年度", _granted_in),
     ),
     sorts={"id": Designation.id, "name": Enterprise.name, "valid_from": Designation.valid_from,
@@ -369,11 +379,11 @@ def _reviews_done() -> Any:
 
 EXPERTS = Listing(
     name="experts", title="专家库", entity=Expert, base=lambda: select(Expert),
-    area=Expert.jurisdiction_code,
+    area=located_in(Expert.jurisdiction_code),
     search=lambda text: or_(_contains(Expert.name, text), _contains(Expert.employer, text)),
     search_hint="姓名或工作单位",
     filters=(
-        _area_filter(Expert.jurisdiction_code),
+        _area_filter(located_in(Expert.jurisdiction_code)),
         Filter("active", "在库状态", _active, (("yes", "在库"), ("no", "停用"))),
         _json_contains(Expert.specialties, "specialty", "专业领域"),
     ),
@@ -404,12 +414,12 @@ def _enterprise_counts() -> tuple[Any, ...]:
 
 ENTERPRISES = Listing(
     name="enterprises", title="企业名录", entity=Enterprise, base=lambda: select(Enterprise),
-    area=Enterprise.jurisdiction_code,
+    area=located_in(Enterprise.jurisdiction_code),
     search=lambda text: or_(_contains(Enterprise.name, text), Enterprise.uscc.startswith(text.upper(),
                                                                                          autoescape=True)),
     search_hint="单位名称或统一社会信用代码",
     filters=(
-        _area_filter(Enterprise.jurisdiction_code),
+        _area_filter(located_in(Enterprise.jurisdiction_code)),
         _json_contains(Enterprise.industry_codes, "industry", "所属行业"),
     ),
     sorts={"id": Enterprise.id, "name": Enterprise.name, "uscc": Enterprise.uscc,
@@ -423,7 +433,7 @@ ENTERPRISES = Listing(
         Column("industry", "所属行业", lambda r, s: industry_label(r.Enterprise.industry_codes), width=28),
         Column("applications", "申报数", lambda r, s: r.applications, "number", 8, sort="applications"),
         Column("on_record", "在册认定", lambda r, s: r.on_record, "number", 10, sort="on_record"),
-        Column("created_at", "注册时间", lambda r, s: r.Enterprise.created_at, "date", 16, sort="created_at"),
+        Column("created_at", "注册时间", lambda r, s: local_date(r.Enterprise.created_at), "date", 16, sort="created_at"),
     ),
 )
 
@@ -444,7 +454,7 @@ def scope_of(session: Session, actor: Actor | None) -> list[str] | None:
 def _filtered(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> Select[Any]:
     statement = listing.base()
     if scope is not None:
-        statement = statement.where(listing.area.in_(scope))
+        statement = statement.where(listing.area(scope))
     text = query.q.strip()
     if text:
         statement = statement.where(listing.search(text))
@@ -477,8 +487,16 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
     filtered = _filtered(session, listing, scope, query)
     total = session.scalar(filtered.with_only_columns(func.count(listing.entity.id)).order_by(None)) or 0
     statement, sort = _ordered(listing, filtered, query.sort)
-    statement = statement.add_columns(*listing.extra()).options(*listing.eager)
-    statement = statement.offset((query.page - 1) * query.per_page).limit(query.per_page)
+    offset = (query.page - 1) * query.per_page
+    if listing.extra():  # small tables (experts, enterprises) sorted by a computed count
+        statement = statement.add_columns(*listing.extra()).options(*listing.eager)
+        statement = statement.offset(offset).limit(query.per_page)
+    else:
+        # A deferred join: the database orders and skips narrow (id, sort key) rows, then reads
+        # the page's full rows; the same single statement, fast also on page 1,000 of 100,000.
+        ids = statement.with_only_columns(listing.entity.id).offset(offset).limit(query.per_page)
+        statement, _ = _ordered(listing, listing.base().where(listing.entity.id.in_(ids)), sort)
+        statement = statement.options(*listing.eager)
     rows = _rows(session, listing, statement)
     return Page(rows, total, query.page, query.per_page, sort)
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from models import Application, Designation, Enterprise, Programme, TransitionLog, YearlyReport
+from models.enums import KIND_LABELS, TIER_LABELS, Kind, ReportState, RevocationReason, Tier
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
-from models.enums import Kind, ReportState, RevocationReason, Tier
 from tests.web.apiclient import Api
 from workflow import stats
 from workflow.demo import with_check
@@ -37,7 +37,7 @@ def enterprise_row(db: Session, county: str = "330114", name: str | None = None,
 
 
 def programme_row(db: Session, kind: Kind = Kind.factory, tier: Tier = Tier.city, code: str = "330100") -> Programme:
-    programme = Programme(title=f"统计测试{kind}{tier}批次", kind=kind, tier=tier, jurisdiction_code=code,
+    programme = Programme(title=f"2025年统计测试{TIER_LABELS[tier]}{KIND_LABELS[kind]}申报", kind=kind, tier=tier, jurisdiction_code=code,
                           guideline="factory-gbt36132-2018", opens_on=date(2025, 3, 1),
                           closes_on=date(2025, 4, 30), pass_mark=80.0)
     db.add(programme)

@@ -130,8 +130,8 @@ def objection_dismiss_form(objection_id: int) -> Any:
 @bp.route("/designations/<int:designation_id>")
 @login_required()
 def designation_page(designation_id: int) -> Any:
-    from workflow.permissions import can_view_designation
     from workflow.errors import NotFound
+    from workflow.permissions import can_view_designation
 
     actor = current_actor()
     session = db.session()
@@ -199,3 +199,113 @@ def programme_form() -> Any:
                            guidelines=evaluators.available()), (422 if errors else 200)
 
 
+
+
+# The console: dashboard and lists ---------------------------------------------------------------
+
+CONSOLE_LISTS = ("applications", "designations", "enterprises", "experts")
+
+
+def _console_place(session: Any, code: str | None) -> str:
+    from workflow.listings import place_name
+
+    return place_name(session, code) if code else "全部"
+
+
+def _subtree_choices(session: Any, root: str | None) -> list[tuple[str, str]]:
+    """The jurisdictions a staff member may pick, as (code, name) in tree order, indented."""
+    from models import Jurisdiction
+    from workflow.targets import subtree
+
+    rows = {j.code: j for j in session.scalars(select(Jurisdiction).order_by(Jurisdiction.code))}
+    codes = subtree(session, root) if root else list(rows)
+    depth = {code: len(jurisdictions.path_up(session, code)) for code in codes}
+    top = min(depth.values(), default=1)
+    return [(code, "\u3000" * (depth[code] - top) + rows[code].name) for code in codes]
+
+
+@bp.route("/console/dashboard")
+@login_required(Role.staff, Role.admin)
+def console_dashboard() -> Any:
+    from web.api.console import jurisdiction_in_scope
+    from workflow import stats, targets
+    from workflow.clock import local_date
+
+    actor = current_actor()
+    session = db.session()
+    wanted = request.args.get("jurisdiction") or actor.jurisdiction_code or _first_province(session)
+    code = jurisdiction_in_scope(wanted)
+    board = stats.dashboard(session, code, local_date(now()))
+    return render_template(
+        "staff/dashboard.html", board=board, code=code, counting_labels=targets.COUNTING_LABELS,
+        tier_labels=targets.TIER_LABELS, choices=_subtree_choices(session, actor.jurisdiction_code),
+        in_progress=sum(c.value for c in board.by_application_state
+                        if c.key not in ("designated", "rejected", "ineligible", "withdrawn")),
+    )
+
+
+def _first_province(session: Any) -> str:
+    from models import Jurisdiction
+
+    return session.scalar(select(Jurisdiction.code).where(Jurisdiction.parent_code.is_(None))
+                          .order_by(Jurisdiction.code))
+
+
+@bp.route("/console/<any(applications, designations, enterprises, experts):name>")
+@login_required(Role.staff, Role.admin)
+def console_list(name: str) -> Any:
+    from web.api.console import export, list_query
+    from workflow import listings
+
+    actor = current_actor()
+    session = db.session()
+    listing = listings.LISTINGS[name]
+    scope = listings.scope_of(session, actor)
+    query = list_query(listing, request.args)
+    if request.args.get("format"):
+        return export(listing, query, request.args["format"], scope)
+    page = listings.fetch(session, listing, scope, query)
+    columns = listing.page_columns
+    rows = [(row if not listing.extra() else row[0], [c.get(row, session) for c in columns]) for row in page.rows]
+    args = {k: v for k, v in request.args.items() if v.strip() and k != "page"}
+    return render_template(
+        "staff/list.html", listing=listing, page=page, columns=columns, rows=rows, query=query, args=args,
+        options=_filter_options(session, listing, actor), lists=CONSOLE_LISTS,
+        filtered=bool(query.q.strip() or query.filters), per_page_choices=listings.PER_PAGE_CHOICES,
+        enterprise=session.get(Enterprise, int(query.filters["enterprise"]))
+        if query.filters.get("enterprise", "").isdigit() else None,
+        years=list(range(local_date_now().year, 2019, -1)),
+    )
+
+
+def local_date_now() -> Any:
+    from workflow.clock import local_date
+
+    return local_date(now())
+
+
+def _filter_options(session: Any, listing: Any, actor: Any) -> dict[str, list[tuple[str, str]]]:
+    """The choices of each filter of the list, in Chinese, limited to the staff's subtree."""
+    from workflow.listings import SPECIALTY_LABELS, industry_names
+
+    options: dict[str, list[tuple[str, str]]] = {f.name: list(f.choices) for f in listing.filters if f.choices}
+    places = _subtree_choices(session, actor.jurisdiction_code)
+    options["jurisdiction"] = places
+    options["holding"] = places
+    options["industry"] = sorted(industry_names().items())
+    options["specialty"] = list(SPECIALTY_LABELS.items()) + sorted(industry_names().items())
+    if listing.name == "applications":
+        codes = [c for c, _ in places]
+        options["programme"] = [(str(p.id), p.title) for p in session.scalars(
+            select(Programme).where(Programme.jurisdiction_code.in_(
+                codes + jurisdictions.path_up(session, actor.jurisdiction_code) if actor.jurisdiction_code
+                else codes)).order_by(Programme.opens_on.desc(), Programme.id.desc()))]
+    return options
+
+
+@bp.route("/console/designations/yearly.xlsx")
+@login_required(Role.staff, Role.admin)
+def console_yearly_list() -> Any:
+    from web.api.console import yearly_list
+
+    return yearly_list(request.args)
