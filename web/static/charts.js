@@ -50,7 +50,7 @@
         maintainAspectRatio: false,
         indexAxis: horizontal ? "y" : "x",
         plugins: {
-          legend: { display: kind === "doughnut", position: "right" },
+          legend: { display: kind === "doughnut", position: "bottom" },
           tooltip: {
             callbacks: {
               label: function (context) {
