@@ -48,6 +48,11 @@ class Programme(Base):
     divergence_threshold: Mapped[float] = mapped_column(default=15.0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An expert with this many open reviews (invited or accepted) is not drawn again.
+    review_load_cap: Mapped[int] = mapped_column(default=8)
+    # Working days an invited expert has to accept or decline, and then to submit the scores.
+    invitation_working_days: Mapped[int] = mapped_column(default=3)
+    review_working_days: Mapped[int] = mapped_column(default=10)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
 
@@ -125,10 +130,23 @@ class EvidenceFile(Base):
 
 
 class Panel(Base):
-    """The expert panel drawn for one application, with the seed that reproduces the draw."""
+    """The expert panel drawn for one application, with the report that reproduces and explains it.
+
+    `report` holds the draw (algorithm, seed, ranked candidates, exclusions with their reasons,
+    the rules each chosen expert meets), every replacement, and the aggregation of the scores.
+    """
 
     __tablename__ = "panels"
-    __table_args__ = (UniqueConstraint("application_id"),)
+    __table_args__ = (
+        UniqueConstraint("application_id"),
+        CheckConstraint("discussion IN ('open', 'closed')", name="discussion_known"),
+        CheckConstraint(
+            "(discussion = 'closed') = (discussion_closed_at IS NOT NULL)", name="closed_has_date"
+        ),
+        CheckConstraint(
+            "(discussion IS NULL) OR (divergence IS NOT NULL)", name="discussion_has_divergence"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
@@ -137,9 +155,24 @@ class Panel(Base):
     excluded: Mapped[list[Any]] = mapped_column(default=list)
     drawn_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
+    algorithm: Mapped[str] = mapped_column(String(32), default="")
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # max − min of the experts' totals; above the programme's threshold a discussion is due.
+    divergence: Mapped[float | None]
+    discussion: Mapped[str | None] = mapped_column(String(8))  # 专家组讨论: open / closed
+    discussion_conclusion: Mapped[str] = mapped_column(Text, default="")
+    discussion_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    discussion_closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
 
     application: Mapped[Application] = relationship(back_populates="panel")
     reviews: Mapped[list[Review]] = relationship(back_populates="panel", order_by="Review.id")
+
+    @property
+    def discussion_open(self) -> bool:
+        return self.discussion == "open"
 
 
 class Review(Base):
@@ -150,6 +183,13 @@ class Review(Base):
         UniqueConstraint("panel_id", "expert_id"),
         CheckConstraint(
             "(state = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_has_date"
+        ),
+        CheckConstraint(
+            "(state = 'declined') = (ended_reason IS NOT NULL)", name="declined_has_reason"
+        ),
+        CheckConstraint(
+            "ended_reason IN ('conflict', 'unavailable', 'lapsed', 'deactivated')",
+            name="ended_reason_known",
         ),
     )
 
@@ -172,6 +212,11 @@ class Review(Base):
     invited_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
+    # Accept or decline by `respond_by`; submit by `due_at` (moved on by clarification pauses).
+    respond_by: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    # Why a declined assignment ended: conflict, unavailable, lapsed (no answer), deactivated.
+    ended_reason: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,55 +1,365 @@
-"""The expert panel draw: conflict rules first, then a seeded random choice anyone can re-run."""
+"""The expert panel draw: conflict rules first, then a seeded ranking anyone can re-run.
+
+The draw (algorithm `sha256-rank/1`):
+
+1. The pool is every active expert. Each is excluded for every conflict rule that applies
+   (`exclusions`); the reasons go into the report.
+2. Every remaining candidate gets the key SHA-256("<seed>|<expert id>") in hexadecimal; the
+   candidates are ranked by that key. The seed is recorded, so anyone with the candidate list
+   can recompute the ranking, by hand if need be.
+3. Walking down the ranking, a candidate is taken unless the places left would then be too few
+   for the composition rules still unmet (an expert of the applicant's industry division; an
+   energy or carbon specialist). A replacement continues the same ranking.
+"""
+
 from __future__ import annotations
 
-import random
+import hashlib
+import re
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import evaluators
 from models import Application, Expert, Panel, Review
 from models.enums import ApplicationState, ReviewState, Role, Tier
-from workflow import permissions
+from models.experts import ConflictDeclaration, ConflictSource
+from models.schema import reference_rows
+from workflow import notifications, permissions
 from workflow.actors import Actor, is_role
+from workflow.calendar import add_working_days
+from workflow.clock import CHINA, add_years, local_date
 from workflow.errors import Forbidden, Invalid, NotPossible
 
-# Anyone who reviewed the same applicant in the last 3 years is excluded (review fairness rule).
-RECENT_REVIEW = timedelta(days=3 * 365)
+ALGORITHM = "sha256-rank/1"
+# Conflicts reach back 3 years: former employment and earlier reviews of the same applicant.
+RECENT_YEARS = 3
 LOCAL_TIERS = {Tier.county, Tier.city}
+# An odd panel of at least 3; provincial and national tiers at least 5.
+MIN_PANEL = {Tier.county: 3, Tier.city: 3, Tier.province: 5, Tier.national: 5}
+# Specialties are GB/T 4754 divisions (a section letter and two digits, "C30") or these fields.
+FIELDS = {"energy": "能源", "environment": "环境", "carbon": "碳排放", "safety": "安全生产"}
+DIVISION = re.compile(r"^[A-T]\d{2}$")
+ENERGY_OR_CARBON = frozenset({"energy", "carbon"})
+OPEN_STATES = (ApplicationState.under_review, ApplicationState.awaiting_clarification)
+OPEN_REVIEWS = (ReviewState.invited, ReviewState.accepted)
+
+RULE_LABELS = {
+    "unavailable": "不在可参评期间",
+    "employer": "任职于申报单位",
+    "group": "任职于申报单位所属集团",
+    "consultant": "任职于申报单位委托的咨询或第三方评价机构",
+    "former_employer": "近3年内曾任职于相关单位",
+    "declared_by_expert": "专家本人申报利益冲突",
+    "declared_by_applicant": "申报单位申请回避",
+    "recent_review": "近3年内评审过该申报单位",
+    "same_county": "与申报单位同属一个区县",
+    "load_cap": "在审任务达到上限",
+    "drawer": "抽取人本人",
+}
 
 
 @dataclass(frozen=True)
 class Exclusion:
-    expert_id: int
-    name: str
+    rule: str
     reason: str
 
 
-def exclusions(session: Session, app: Application, now: datetime) -> dict[int, str]:
-    """expert id → the first rule that keeps them off this application's panel."""
-    enterprise = app.enterprise
-    recent = set(session.scalars(
-        select(Review.expert_id).join(Application, Review.application_id == Application.id)
-        .where(Application.enterprise_id == enterprise.id, Review.application_id != app.id,
-               Review.state == ReviewState.submitted, Review.submitted_at >= now - RECENT_REVIEW)
-    ))
-    excluded: dict[int, str] = {}
-    for expert in session.scalars(select(Expert).where(Expert.active.is_(True)).order_by(Expert.id)):
-        if expert.employer_uscc and expert.employer_uscc == enterprise.uscc:
-            excluded[expert.id] = "任职于申报单位"
-        elif app.programme.tier in LOCAL_TIERS and expert.jurisdiction_code == enterprise.jurisdiction_code:
-            excluded[expert.id] = "与申报单位同属一个区县（市级及以下批次回避）"
-        elif expert.id in recent:
-            excluded[expert.id] = "近3年内评审过该申报单位"
-    return excluded
+@dataclass(frozen=True)
+class Requirement:
+    """A composition rule: at least one panel member whose specialties meet `specialties`."""
+
+    code: str
+    specialties: frozenset[str]
+    message: str
+
+
+class Shortfall(Exception):
+    """The pool cannot fill the places under the rules; `rule` names the one not met."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+
+
+# Specialties and the applicant's industry ---------------------------------------------------
+
+
+def division(industry_code: str) -> str | None:
+    """The GB/T 4754 division of an industry code: "C3021" → "C30"."""
+    code = (industry_code or "").strip().upper()
+    return code[:3] if len(code) >= 3 and DIVISION.match(code[:3]) else None
+
+
+@lru_cache(maxsize=1)
+def manufacturing_divisions() -> dict[str, str]:
+    """GB/T 4754 manufacturing divisions: code → name (C30 → 非金属矿物制品业)."""
+    return {row["division"]: row["name"] for row in reference_rows("industries.csv")}
+
+
+def specialty_problem(value: str) -> str | None:
+    if value in FIELDS or value in manufacturing_divisions():
+        return None
+    return (
+        f"“{value}”不是制造业大类代码（如C30，GB/T 4754）或专业领域（能源、环境、碳排放、安全生产）"
+    )
+
+
+def specialty_label(value: str) -> str:
+    if value in FIELDS:
+        return FIELDS[value]
+    name = manufacturing_divisions().get(value)
+    return f"{name}（{value}）" if name else value
+
+
+def requirements(app: Application) -> list[Requirement]:
+    """The composition rules for this application's panel."""
+    divisions = sorted({d for d in map(division, app.enterprise.industry_codes or []) if d})
+    rules = []
+    if divisions:
+        rules.append(
+            Requirement(
+                "industry",
+                frozenset(divisions),
+                f"至少一名专家的专业与申报单位所属行业（{'、'.join(divisions)}）相符",
+            )
+        )
+    rules.append(
+        Requirement("energy_or_carbon", ENERGY_OR_CARBON, "至少一名能源或碳排放专业的专家")
+    )
+    return rules
+
+
+# Conflicts ----------------------------------------------------------------------------------
+
+
+def related_units(app: Application) -> dict[str, tuple[str, str]]:
+    """credit code → (rule, how the unit is related): the applicant, its group, its consultants.
+
+    The group (集团) and the consultants or third-party evaluators (咨询、第三方评价机构) are
+    named in the application document as `group: {name, uscc}` and `consultants: [{name, uscc}]`.
+    """
+    data = app.data or {}
+    units: dict[str, tuple[str, str]] = {}
+    for item in data.get("consultants") or []:
+        uscc = _uscc(item)
+        if uscc:
+            name = str(item.get("name") or uscc)
+            units[uscc] = ("consultant", f"申报单位委托的咨询或第三方评价机构（{name}）")
+    group = data.get("group") or {}
+    if _uscc(group):
+        units[_uscc(group)] = ("group", f"申报单位所属集团（{group.get('name') or _uscc(group)}）")
+    units[app.enterprise.uscc] = ("employer", "申报单位")
+    return units
+
+
+def _uscc(item: Any) -> str:
+    return str(item.get("uscc") or "").strip().upper() if isinstance(item, Mapping) else ""
+
+
+def open_load(session: Session) -> dict[int, int]:
+    """expert id → open reviews (invited or accepted) on applications still under review."""
+    rows = session.execute(
+        select(Review.expert_id, func.count(Review.id))
+        .join(Application, Review.application_id == Application.id)
+        .where(Review.state.in_(OPEN_REVIEWS), Application.state.in_(OPEN_STATES))
+        .group_by(Review.expert_id)
+    )
+    return {expert_id: count for expert_id, count in rows}
+
+
+def active_pool(session: Session) -> list[Expert]:
+    return list(session.scalars(select(Expert).where(Expert.active.is_(True)).order_by(Expert.id)))
+
+
+def exclusions(
+    session: Session,
+    app: Application,
+    now: datetime,
+    *,
+    drawn_by_id: int | None = None,
+) -> dict[int, list[Exclusion]]:
+    """expert id → every rule that keeps them off this application's panel, with its reason."""
+    enterprise, programme = app.enterprise, app.programme
+    today = local_date(now)
+    since = add_years(today, -RECENT_YEARS)
+    units = related_units(app)
+    recent = set(
+        session.scalars(
+            select(Review.expert_id)
+            .join(Application, Review.application_id == Application.id)
+            .where(
+                Application.enterprise_id == enterprise.id,
+                Review.application_id != app.id,
+                Review.state.in_([ReviewState.accepted, ReviewState.submitted]),
+                Review.invited_at >= datetime.combine(since, time(), CHINA),
+            )
+        )
+    )
+    declared = list(
+        session.scalars(
+            select(ConflictDeclaration)
+            .where(
+                (
+                    ConflictDeclaration.uscc.in_(list(units))
+                    & (ConflictDeclaration.source == ConflictSource.expert)
+                )
+                | (
+                    (ConflictDeclaration.enterprise_id == enterprise.id)
+                    & (ConflictDeclaration.source == ConflictSource.applicant)
+                )
+            )
+            .order_by(ConflictDeclaration.id)
+        )
+    )
+    load = open_load(session)
+    found: dict[int, list[Exclusion]] = {}
+    for expert in active_pool(session):
+        rules: list[Exclusion] = []
+        if expert.unavailable_on(today):
+            rules.append(Exclusion("unavailable", f"{_period(expert)}不可参评"))
+        if expert.employer_uscc and expert.employer_uscc in units:
+            rule, unit = units[expert.employer_uscc]
+            rules.append(Exclusion(rule, f"任职于{unit}"))
+        for former in expert.former_employers or []:
+            uscc, until = _uscc(former), _date(former.get("until"))
+            if uscc in units and uscc != expert.employer_uscc and (until is None or until >= since):
+                rules.append(
+                    Exclusion(
+                        "former_employer", f"近3年内曾任职于{units[uscc][1]}（至{until or '今'}）"
+                    )
+                )
+        for d in declared:
+            if d.source is ConflictSource.expert and d.expert_id == expert.id:
+                rules.append(
+                    Exclusion(
+                        "declared_by_expert", f"专家本人申报存在利益冲突：{d.reason or '未说明'}"
+                    )
+                )
+            elif d.source is ConflictSource.applicant and (
+                (d.person_name and d.person_name == expert.name)
+                or (d.uscc and d.uscc == expert.employer_uscc)
+            ):
+                rules.append(
+                    Exclusion("declared_by_applicant", f"申报单位申请回避：{d.reason or '未说明'}")
+                )
+        if expert.id in recent:
+            rules.append(Exclusion("recent_review", "近3年内评审过该申报单位"))
+        if (
+            programme.tier in LOCAL_TIERS
+            and expert.jurisdiction_code == enterprise.jurisdiction_code
+        ):
+            rules.append(Exclusion("same_county", "与申报单位同属一个区县（市级及以下批次回避）"))
+        if load.get(expert.id, 0) >= programme.review_load_cap:
+            rules.append(
+                Exclusion(
+                    "load_cap",
+                    f"在审评审任务{load[expert.id]}项，"
+                    f"已达本批次每人{programme.review_load_cap}项的上限",
+                )
+            )
+        if drawn_by_id is not None and expert.user_id == drawn_by_id:
+            rules.append(Exclusion("drawer", "为抽取专家组的工作人员本人"))
+        if rules:
+            found[expert.id] = rules
+    return found
+
+
+def _period(expert: Expert) -> str:
+    if expert.unavailable_from and expert.unavailable_until:
+        return f"{expert.unavailable_from}至{expert.unavailable_until}"
+    if expert.unavailable_from:
+        return f"自{expert.unavailable_from}起"
+    return f"{expert.unavailable_until}前"
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+# The ranking and the choice (pure; the report replays them) ---------------------------------
+
+
+def draw_key(seed: str, expert_id: int) -> str:
+    return hashlib.sha256(f"{seed}|{expert_id}".encode()).hexdigest()
+
+
+def rank(seed: str, expert_ids: Iterable[int]) -> list[int]:
+    return sorted(expert_ids, key=lambda i: (draw_key(seed, i), i))
+
+
+def choose(
+    ranked: Sequence[int],
+    places: int,
+    rules: Sequence[Requirement],
+    specialties: Mapping[int, Iterable[str]],
+) -> list[tuple[int, list[str]]]:
+    """Walk down the ranking; take each candidate unless the places left would be too few for
+    the rules still unmet. Returns (expert id, rules they met when taken) in ranking order."""
+    unmet = list(rules)
+    chosen: list[tuple[int, list[str]]] = []
+    for expert_id in ranked:
+        if len(chosen) == places:
+            break
+        own = set(specialties[expert_id])
+        met = [r for r in unmet if own & r.specialties]
+        if len(unmet) - len(met) > places - len(chosen) - 1:
+            continue
+        chosen.append((expert_id, [r.code for r in met]))
+        unmet = [r for r in unmet if r not in met]
+    if len(chosen) < places:
+        raise Shortfall(unmet[0].code if unmet else "size")
+    return chosen
+
+
+def replay(report: Mapping[str, Any]) -> list[int]:
+    """Recompute a draw from its report alone: the seed, the candidates and the rules."""
+    candidates = report["candidates"]
+    rules = [
+        Requirement(r["code"], frozenset(r["specialties"]), r["message"]) for r in report["rules"]
+    ]
+    chosen = choose(
+        rank(report["seed"], [c["expert_id"] for c in candidates]),
+        report["size"],
+        rules,
+        {c["expert_id"]: c["specialties"] for c in candidates},
+    )
+    return [expert_id for expert_id, _ in chosen]
+
+
+# Deadlines ----------------------------------------------------------------------------------
+
+
+def end_of_working_days(now: datetime, days: int) -> datetime:
+    """Midnight (China time) after the `days`-th working day following today."""
+    period = add_working_days(local_date(now) + timedelta(days=1), days)
+    return datetime.combine(period.last_day + timedelta(days=1), time(), CHINA)
+
+
+# The draw -----------------------------------------------------------------------------------
 
 
 def draw(
-    session: Session, actor: Actor, app: Application, now: datetime, *,
-    size: int | None = None, seed: str | None = None,
+    session: Session,
+    actor: Actor,
+    app: Application,
+    now: datetime,
+    *,
+    size: int | None = None,
+    seed: str | None = None,
 ) -> Panel:
+    """Draw the panel, or refuse with the rule that could not be met (no partial panel)."""
     decision = permissions.application_action(session, actor, "approve_for_notice", app)
     if not is_role(actor, Role.staff) or not decision:
         raise Forbidden(decision.reason or "只有认定部门的工作人员可以抽取专家")
@@ -57,27 +367,280 @@ def draw(
         raise NotPossible("只有在专家评审阶段才能抽取专家组")
     if app.panel is not None:
         raise NotPossible("该申报已抽取专家组", {"panel_id": app.panel.id})
-    size = size or app.programme.panel_size
-    if size < app.programme.panel_size or size % 2 == 0:
-        raise Invalid.field("size", f"专家组人数应为奇数，且不少于本批次规定的{app.programme.panel_size}人")
-    seed = seed or secrets.token_hex(8)
-    excluded = exclusions(session, app, now)
-    pool = list(session.scalars(select(Expert).where(Expert.active.is_(True)).order_by(Expert.id)))
+    programme = app.programme
+    least = max(programme.panel_size, MIN_PANEL[programme.tier])
+    size = size or least
+    if size < least or size % 2 == 0:
+        raise Invalid.field("size", f"专家组人数应为奇数，且不少于本批次规定的{least}人")
+    seed = (seed or "").strip() or secrets.token_hex(8)
+    pool = active_pool(session)
+    excluded = exclusions(session, app, now, drawn_by_id=actor.id)
     eligible = [e for e in pool if e.id not in excluded]
-    if len(eligible) < size:
-        raise NotPossible(
-            f"符合回避规则的专家只有{len(eligible)}人，不足{size}人，未创建专家组；请扩充专家库",
-            {"eligible": len(eligible), "needed": size},
-        )
-    chosen = random.Random(seed).sample(eligible, size)
+    rules = requirements(app)
+    ranked = rank(seed, [e.id for e in eligible])
+    by_id = {e.id: e for e in pool}
+    try:
+        if len(eligible) < size:
+            raise Shortfall("size")
+        chosen = choose(ranked, size, rules, {e.id: e.specialties or [] for e in eligible})
+    except Shortfall as shortfall:
+        raise _refusal(shortfall.rule, rules, len(eligible), size, excluded) from None
+    report = {
+        "algorithm": ALGORITHM,
+        "seed": seed,
+        "size": size,
+        "drawn_at": now.isoformat(),
+        "drawn_by": actor.display_name,
+        "rules": [
+            {"code": r.code, "specialties": sorted(r.specialties), "message": r.message}
+            for r in rules
+        ],
+        "pool": [e.id for e in pool],
+        "candidates": [
+            {
+                "expert_id": i,
+                "expert": by_id[i].name,
+                "key": draw_key(seed, i),
+                "specialties": list(by_id[i].specialties or []),
+            }
+            for i in ranked
+        ],
+        "excluded": _excluded(pool, excluded),
+        "chosen": [],
+        "replacements": [],
+        "vacancies": [],
+    }
     panel = Panel(
-        application=app, size=size, seed=seed, drawn_by_id=actor.id, drawn_at=now,
-        excluded=[{"expert_id": e.id, "expert": e.name, "reason": excluded[e.id]}
-                  for e in pool if e.id in excluded],
+        application=app,
+        size=size,
+        seed=seed,
+        drawn_by_id=actor.id,
+        drawn_at=now,
+        algorithm=ALGORITHM,
+        excluded=report["excluded"],
     )
     session.add(panel)
     session.flush()
-    for number, expert in enumerate(chosen, start=1):
-        panel.reviews.append(Review(application_id=app.id, expert=expert, label=f"R{number}", invited_at=now))
+    for number, (expert_id, met) in enumerate(chosen, start=1):
+        review = invite(session, panel, by_id[expert_id], f"R{number}", now)
+        report["chosen"].append(
+            {
+                "expert_id": expert_id,
+                "expert": by_id[expert_id].name,
+                "label": review.label,
+                "meets": met,
+            }
+        )
+    panel.report = report
     session.flush()
     return panel
+
+
+def _excluded(
+    pool: Sequence[Expert], excluded: Mapping[int, list[Exclusion]]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "expert_id": e.id,
+            "expert": e.name,
+            "rule": excluded[e.id][0].rule,
+            "rules": [x.rule for x in excluded[e.id]],
+            "reason": "；".join(x.reason for x in excluded[e.id]),
+        }
+        for e in pool
+        if e.id in excluded
+    ]
+
+
+def _refusal(
+    rule: str,
+    rules: Sequence[Requirement],
+    eligible: int,
+    size: int,
+    excluded: Mapping[int, list[Exclusion]],
+) -> NotPossible:
+    counts: dict[str, int] = {}
+    for found in excluded.values():
+        for x in found:
+            counts[x.rule] = counts.get(x.rule, 0) + 1
+    details = {"rule": rule, "eligible": eligible, "needed": size, "excluded_by_rule": counts}
+    if rule == "size":
+        message = f"符合回避规则的专家只有{eligible}人，不足{size}人"
+    else:
+        message = next(r.message for r in rules if r.code == rule)
+        message = f"符合回避规则的专家中无法满足“{message}”"
+    return NotPossible(f"{message}，未创建专家组；请扩充专家库", details)
+
+
+def invite(session: Session, panel: Panel, expert: Expert, label: str, now: datetime) -> Review:
+    """Add an invitation with its answer deadline, and tell the expert in the inbox."""
+    app = panel.application
+    review = Review(
+        application_id=app.id,
+        expert=expert,
+        label=label,
+        invited_at=now,
+        respond_by=end_of_working_days(now, app.programme.invitation_working_days),
+    )
+    panel.reviews.append(review)
+    session.flush()
+    notifications.notify(
+        session,
+        [expert.user],
+        key=f"review-{review.id}-invited",
+        now=now,
+        subject=f"评审邀请：{app.enterprise.name}（申报 #{app.id}）",
+        body=f"请于{answer_day(review)}前接受或谢绝，并申报利益冲突。",
+        link=f"/desk/reviews/{review.id}",
+    )
+    return review
+
+
+def answer_day(review: Review) -> str:
+    """The last day to answer an invitation, as people say it (the deadline is its midnight)."""
+    if review.respond_by is None:
+        return ""
+    day = (review.respond_by.astimezone(CHINA) - timedelta(seconds=1)).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Review]:
+    """Fill the panel's vacancies from the same ranking under the same rules, as of now.
+
+    When the pool cannot fill a place, the vacancy and the rule are recorded in the report and
+    the deciding bureau is told; the next tick tries again.
+    """
+    app = panel.application
+    active = [r for r in panel.reviews if r.state is not ReviewState.declined]
+    places = panel.size - len(active)
+    if places <= 0:
+        return []
+    excluded = exclusions(session, app, now, drawn_by_id=panel.drawn_by_id)
+    taken = {r.expert_id for r in panel.reviews}
+    pool = active_pool(session)
+    by_id = {e.id: e for e in pool}
+    eligible = [e.id for e in pool if e.id not in excluded and e.id not in taken]
+    unmet = [
+        r
+        for r in requirements(app)
+        if not any(set(x.expert.specialties or []) & r.specialties for x in active)
+    ]
+    report = dict(panel.report or {})
+    try:
+        chosen = choose(
+            rank(panel.seed, eligible),
+            places,
+            unmet,
+            {i: by_id[i].specialties or [] for i in eligible},
+        )
+    except Shortfall as shortfall:
+        rule = next((r.message for r in unmet if r.code == shortfall.rule), "")
+        message = (
+            f"无法补充专家：{'满足“' + rule + '”的' if rule else '符合回避规则的'}专家已无人可抽"
+        )
+        vacancy = {
+            "at": now.isoformat(),
+            "why": why,
+            "places": places,
+            "rule": shortfall.rule,
+            "message": message,
+            "excluded": _excluded(pool, excluded),
+        }
+        if not report.get("vacancies") or report["vacancies"][-1]["message"] != message:
+            report["vacancies"] = [*report.get("vacancies", []), vacancy]
+            panel.report = report
+        notifications.notify(
+            session,
+            notifications.staff_of(session, app.programme.jurisdiction_code),
+            key=f"panel-{panel.id}-vacancy-{len(panel.reviews)}",
+            now=now,
+            subject=f"申报 #{app.id} 的专家组缺少{places}人",
+            body=message,
+            link=f"/applications/{app.id}#panel",
+        )
+        return []
+    added = []
+    for expert_id, met in chosen:
+        review = invite(session, panel, by_id[expert_id], f"R{len(panel.reviews) + 1}", now)
+        added.append(review)
+        report["replacements"] = [
+            *report.get("replacements", []),
+            {
+                "at": now.isoformat(),
+                "why": why,
+                "expert_id": expert_id,
+                "expert": by_id[expert_id].name,
+                "label": review.label,
+                "meets": met,
+                "candidates": [
+                    {"expert_id": i, "key": draw_key(panel.seed, i)}
+                    for i in rank(panel.seed, eligible)
+                ],
+            },
+        ]
+    panel.report = report
+    session.flush()
+    return added
+
+
+# Conflicts declared by the applicant --------------------------------------------------------
+
+
+def declare_conflict(
+    session: Session,
+    actor: Actor,
+    app: Application,
+    *,
+    name: str = "",
+    uscc: str = "",
+    reason: str,
+    now: datetime,
+) -> ConflictDeclaration:
+    """The applicant asks that a person, or anyone employed by a unit, stay off its panels."""
+    if not (is_role(actor, Role.applicant) and actor.enterprise_id == app.enterprise_id):
+        raise Forbidden("只有申报单位本身可以申请专家回避")
+    if app.panel is not None:
+        raise NotPossible("专家组已抽取，如需回避请联系认定部门")
+    if app.state not in (
+        ApplicationState.draft,
+        ApplicationState.returned,
+        ApplicationState.submitted,
+        ApplicationState.evaluating,
+        ApplicationState.under_review,
+    ):
+        raise NotPossible("当前状态下不能申请专家回避")
+    name, uscc, reason = (name or "").strip(), (uscc or "").strip().upper(), (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name and not uscc:
+        errors["name"] = ["请填写需回避的专家姓名或单位统一社会信用代码"]
+    if uscc and evaluators.uscc_problem(uscc):
+        errors["uscc"] = [str(evaluators.uscc_problem(uscc))]
+    if not reason:
+        errors["reason"] = ["请说明申请回避的理由"]
+    if errors:
+        raise Invalid("回避申请有误", {"fields": errors})
+    declaration = ConflictDeclaration(
+        source=ConflictSource.applicant,
+        enterprise_id=app.enterprise_id,
+        person_name=name,
+        uscc=uscc or None,
+        reason=reason,
+        declared_by_id=actor.id,
+        declared_at=now,
+    )
+    session.add(declaration)
+    session.flush()
+    return declaration
+
+
+def declared_by_applicant(session: Session, app: Application) -> list[ConflictDeclaration]:
+    return list(
+        session.scalars(
+            select(ConflictDeclaration)
+            .where(
+                ConflictDeclaration.source == ConflictSource.applicant,
+                ConflictDeclaration.enterprise_id == app.enterprise_id,
+            )
+            .order_by(ConflictDeclaration.id)
+        )
+    )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Designation, Notice
 from models.enums import DesignationState, NoticeState, ObjectionState
-from workflow import applications, designations, notices, reports
+from workflow import applications, designations, notices, reports, reviews
 from workflow.actors import SYSTEM
 from workflow.clock import local_date
 
@@ -43,5 +43,6 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
     summary["reminders"] = reports.remind(session, today, now)
     summary.update(reports.mark_overdue(session, today, now))
     summary.update(reports.escalate(session, today, now))
+    summary.update(reviews.tick(session, now))  # invitations lapse and are replaced; reminders
     session.flush()
     return summary
