@@ -19,7 +19,7 @@ from models.enums import ApplicationState as S
 from models.enums import ReviewState
 from tests.builders import application_in, user
 from tests.workflow.test_panels import larger_pool
-from workflow import applications, panels, reviews
+from workflow import applications, expert_pool, panels, reviews
 from workflow.clock import CHINA
 from workflow.errors import Forbidden, Invalid, NotPossible
 from workflow.tick import tick
@@ -368,3 +368,22 @@ def test_an_overdue_review_is_reminded_then_reported(db: Session) -> None:
         f"review-{review.id}-due-reminder-2026-12-07",
         f"review-{review.id}-overdue-2026-12-07",
     } <= keys
+
+
+# Deactivating an expert ---------------------------------------------------------------------
+
+
+def test_deactivating_an_invited_expert_redraws_and_keeps_history(db: Session) -> None:
+    app, panel = drawn(db)
+    invited, busy = panel.reviews[0], panel.reviews[1]
+    reviews.respond(db, busy.expert.user, busy, True, NOW)
+    city = user(db, "hz_city")
+    invited.expert.jurisdiction_code = "330106"
+    busy.expert.jurisdiction_code = "330106"
+    with pytest.raises(NotPossible, match=f"正在评审申报#{app.id}"):
+        expert_pool.deactivate(db, city, busy.expert, "退休", NOW)
+    expert_pool.deactivate(db, city, invited.expert, "本人申请退出专家库", NOW)
+    assert (invited.state, invited.ended_reason) == (ReviewState.declined, "deactivated")
+    assert panel.reviews[-1].label == "R4"
+    assert not invited.expert.active and invited.expert.deactivation_reason == "本人申请退出专家库"
+    assert db.get(Review, invited.id) is not None
