@@ -1,4 +1,6 @@
-"""The expert desk: invitations, and the scoring form beside the evaluation trace."""
+"""The expert desk: invitations with their deadlines, and the scoring form beside the
+evaluation trace and the evidence."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,6 +16,15 @@ from web.pages.forms import field_errors
 from workflow import reviews
 from workflow.clock import now
 from workflow.errors import WorkflowError
+
+DONE = {
+    "accept": "已接受邀请",
+    "decline_conflict": "已谢绝邀请，利益冲突声明已记录",
+    "decline_unavailable": "已谢绝邀请",
+    "submit": "评分已提交",
+    "save": "评分已保存",
+    "clarify": "已要求申报单位补充说明，评审期限暂停",
+}
 
 
 @bp.route("/desk")
@@ -32,28 +43,60 @@ def review_page(review_id: int) -> Any:
     if request.method == "POST":
         action = request.form.get("action", "save")
         try:
-            if action in ("accept", "decline"):
-                reviews.respond(session, actor, review, action == "accept", now(),
-                                request.form.get("declaration", ""))
-            else:
-                scores = {k.removeprefix("scores."): v for k, v in request.form.items()
-                          if k.startswith("scores.") and v.strip()}
-                reasons = {k.removeprefix("reasons."): v for k, v in request.form.items()
-                           if k.startswith("reasons.") and v.strip()}
-                reviews.save(session, actor, review, scores, request.form.get("recommendation") or None,
-                             request.form.get("comments", ""), reasons)
-                if action == "submit":
-                    reviews.submit(session, actor, review, now())
+            _act(session, actor, review, action)
             db.commit()
         except WorkflowError as error:
             session.rollback()
             errors = field_errors(error.details) if error.details.get("fields") else {}
             errors["_"] = error.message
         else:
-            flash({"accept": "已接受邀请", "decline": "已谢绝邀请", "submit": "评分已提交",
-                   "save": "评分已保存"}.get(action, "已保存"), "success")
+            flash(DONE.get(action, "已保存"), "success")
             return redirect(url_for("pages.review_page", review_id=review.id))
     app = review.application
-    return render_template("expert/review.html", review=review, app=app,
-                           guideline=evaluators.load(app.guideline).to_dict(),
-                           errors=errors, form=request.form), (422 if errors else 200)
+    guideline = evaluators.load(app.guideline).to_dict()
+    indicator_names = {i["id"]: i["name"] for i in guideline["indicators"]}
+    return render_template(
+        "expert/review.html",
+        review=review,
+        app=app,
+        guideline=guideline,
+        indicator_names=indicator_names,
+        errors=errors,
+        form=request.form,
+    ), (422 if errors else 200)
+
+
+def _act(session: Any, actor: Any, review: Any, action: str) -> None:
+    form = request.form
+    if action in ("accept", "decline_conflict", "decline_unavailable"):
+        reviews.respond(
+            session,
+            actor,
+            review,
+            action == "accept",
+            now(),
+            form.get("declaration", ""),
+            conflict=action == "decline_conflict",
+        )
+    elif action == "clarify":
+        reviews.request_clarification(session, actor, review, form.get("question", ""), now())
+    else:
+        scores = {
+            k.removeprefix("scores."): v
+            for k, v in form.items()
+            if k.startswith("scores.") and v.strip()
+        }
+        reasons = {
+            k.removeprefix("reasons."): v for k, v in form.items() if k.startswith("reasons.")
+        }
+        reviews.save(
+            session,
+            actor,
+            review,
+            scores,
+            form.get("recommendation") or None,
+            form.get("comments", ""),
+            reasons,
+        )
+        if action == "submit":
+            reviews.submit(session, actor, review, now())
