@@ -86,7 +86,9 @@ def review_all(session: Session, app: Application, now: datetime, scores: dict[s
     for review in list(panel.reviews):
         expert = review.expert.user
         reviews.respond(session, expert, review, True, now)
-        reviews.save(session, expert, review, scores or FULL_SCORES, "pass", "符合要求")
+        scores = scores or FULL_SCORES
+        reviews.save(session, expert, review, scores, "pass", "符合要求",
+                     {group: "现场核查与自动评价结论有出入，按核查结果打分" for group in scores})
         reviews.submit(session, expert, review, now)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -67,7 +68,28 @@ def seeded(engine: Engine) -> None:
         session.commit()
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@contextmanager
+def fresh_database(backend: str, folder: Path, *, seed: bool = True) -> Iterator[Engine]:
+    """A migrated database of its own whose transactions really commit (for several connections,
+    processes or concurrent writers), dropped afterwards."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / f'{uuid.uuid4().hex[:8]}.db'}")
+        schema = None
+    else:
+        engine, schema = new_postgres_schema()
+    try:
+        seeded(engine) if seed else upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if schema is not None:
+            drop_postgres_schema(schema)
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'greencert.db'}")

@@ -263,15 +263,22 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--no-serve", is_flag=True, help="set up and print the accounts only")
-def demo(host: str, port: int, no_serve: bool) -> None:
+@click.option("--bare", is_flag=True, help="accounts and open programmes only, no sample records")
+def demo(host: str, port: int, no_serve: bool, bare: bool) -> None:
     """The embedded default: SQLite under instance/, demo data, jobs in-process."""
     from workflow import demo as demo_world
     from workflow.clock import now
     from workflow.db import unit_of_work
 
     _upgrade()
-    with _database() as factory, unit_of_work(factory) as session:
-        rows = demo_world.seed(session, now())
+    with _database() as factory:
+        with unit_of_work(factory) as session:
+            rows = demo_world.seed(session, now())
+            if not bare:
+                rows += demo_world.seed_world(session, now())
+        _configure_runtime(factory)
+        _say("正在生成演示证书……")
+        _relay(factory)  # the certificates of the demo world, before the first visitor
     _say("演示账号（密码均为 %s）:" % demo_world.PASSWORD)
     for row in rows:
         _say(f"  {row.role:<10} {row.username:<14} {row.description}")

@@ -29,7 +29,7 @@ from workflow.actors import Actor, is_role
 from workflow.application_machine import TABLE
 from workflow.clock import local_date
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
-from workflow.machines import Context
+from workflow.machines import Context, check_version
 
 TERMINAL = {ApplicationState.ineligible, ApplicationState.designated,
             ApplicationState.rejected, ApplicationState.withdrawn}
@@ -151,14 +151,6 @@ def create_application(session: Session, actor: Actor, programme_id: int, now: d
     return app
 
 
-def check_version(app: Any, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != app.version:
-        raise NotPossible(
-            "该记录已被他人修改，请刷新后再操作",
-            {"expected_version": expected_version, "current_version": app.version},
-        )
-
-
 def save_draft(
     session: Session, actor: Actor, app: Application, changes: dict[str, Any],
     now: datetime, expected_version: int | None = None,
@@ -213,14 +205,8 @@ def act(
     reason: str = "", expected_version: int | None = None, **inputs: Any,
 ) -> Application:
     """Fire `trigger` on the application and perform what follows from it."""
-    TABLE.check_source(app, trigger)
-    decision = permissions.application_action(session, actor, trigger, app)
-    if not decision:
-        raise Forbidden(decision.reason)
-    check_version(app, expected_version)
-    reason = (reason or "").strip()
-    if trigger in REASON_REQUIRED and not reason:
-        raise Invalid.field("reason", REASON_REQUIRED[trigger])
+    reason = TABLE.admit(app, trigger, lambda: permissions.application_action(session, actor, trigger, app),
+                         expected_version=expected_version, reason=reason, reasons_required=REASON_REQUIRED)
     if trigger == "uphold_objection":
         inputs["objection"] = _objection(session, app, inputs.get("objection_id"))
     ctx = Context(session, actor, now, reason, inputs)

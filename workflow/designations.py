@@ -13,7 +13,7 @@ from workflow import certificates, permissions
 from workflow.actors import Actor
 from workflow.clock import add_years, local_date
 from workflow.designation_machine import TABLE
-from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
+from workflow.errors import Invalid, NotFound, NotPossible
 from workflow.machines import Context
 
 # Suspension lasts at most six months, then revocation unless reinstated (issue: dynamic management).
@@ -93,16 +93,9 @@ def act(
     session: Session, actor: Actor, designation: Designation, trigger: str, now: datetime, *,
     reason: str = "", expected_version: int | None = None, **inputs: Any,
 ) -> Designation:
-    from workflow.applications import check_version
-
-    TABLE.check_source(designation, trigger)
-    decision = permissions.designation_action(session, actor, trigger, designation)
-    if not decision:
-        raise Forbidden(decision.reason)
-    check_version(designation, expected_version)
-    reason = (reason or "").strip()
-    if trigger in REASON_REQUIRED and not reason:
-        raise Invalid.field("reason", REASON_REQUIRED[trigger])
+    reason = TABLE.admit(designation, trigger,
+                         lambda: permissions.designation_action(session, actor, trigger, designation),
+                         expected_version=expected_version, reason=reason, reasons_required=REASON_REQUIRED)
     today = local_date(now)
     details: dict[str, Any] = {}
     if trigger == "require_rectification":

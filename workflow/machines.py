@@ -34,6 +34,15 @@ class Context:
     failures: list[str] = field(default_factory=list)
 
 
+def check_version(row: Any, expected_version: int | None) -> None:
+    """Optimistic locking: acting on a page that is out of date is a 409, never an overwrite."""
+    if expected_version is not None and expected_version != row.version:
+        raise NotPossible(
+            "该记录已被他人修改，请刷新后再操作",
+            {"expected_version": expected_version, "current_version": row.version},
+        )
+
+
 @dataclass(frozen=True)
 class Condition:
     """A named guard; `message` (Chinese) says what is missing when it fails."""
@@ -118,6 +127,23 @@ class StateTable:
                 f"当前状态“{state_label(row.state)}”下不能执行“{trigger_label(trigger)}”",
                 {"state": str(row.state), "trigger": trigger},
             )
+
+    def admit(self, row: Any, trigger: str, decide: Callable[[], Any], *, expected_version: int | None,
+              reason: str, reasons_required: dict[str, str]) -> str:
+        """The checks before a transition, in order: the state allows the trigger at all (409),
+        the actor may (403), the row is as the actor saw it (409), a required reason is given
+        (422). Returns the reason, trimmed."""
+        from workflow.errors import Forbidden, Invalid
+
+        self.check_source(row, trigger)
+        decision = decide()
+        if not decision:
+            raise Forbidden(decision.reason)
+        check_version(row, expected_version)
+        reason = (reason or "").strip()
+        if trigger in reasons_required and not reason:
+            raise Invalid.field("reason", reasons_required[trigger])
+        return reason
 
     def guards_hold(self, row: Any, trigger: str, ctx: Context) -> bool:
         """Whether some row of `trigger` from the row's state has all its conditions met."""

@@ -166,7 +166,8 @@ def test_reviews_are_private_and_complete(client, db) -> None:
     envelope(mine.post(f"/reviews/{review.id}/actions/submit", expect=409), "conflict")
     mine.post(f"/reviews/{review.id}/actions/accept")
     error = envelope(mine.post(f"/reviews/{review.id}/actions/submit", expect=422), "invalid")
-    assert "尚未评分" in error["details"]["fields"]["scores"][0]
+    # The scores start from the automatic evaluation; the expert's own verdict is still missing.
+    assert error["details"]["fields"] == {"recommendation": ["请给出评审意见"]}
     error = envelope(mine.put(f"/reviews/{review.id}", {"scores": {"infrastructure": 25}}, expect=422), "invalid")
     assert error["details"]["fields"]["scores.infrastructure"] == ["应在0至20分之间"]
     envelope(mine.put(f"/reviews/{review.id}", {"recommendation": "maybe"}, expect=422), "invalid")

@@ -64,8 +64,9 @@ def test_factory_path_from_registration_to_revoked_certificate(client, db, app, 
     for assignment in panel["assignments"]:
         expert = _expert_api(client, db, assignment["id"])
         expert.post(f"/reviews/{assignment['id']}/actions/accept")
-        expert.put(f"/reviews/{assignment['id']}", {"scores": FULL_SCORES, "recommendation": "pass",
-                                                    "comments": "资料齐全，指标达到要求"})
+        expert.put(f"/reviews/{assignment['id']}", {
+            "scores": FULL_SCORES, "recommendation": "pass", "comments": "资料齐全，指标达到要求",
+            "reasons": {group: "现场核查后按实际情况调整" for group in FULL_SCORES}})
         expert.post(f"/reviews/{assignment['id']}/actions/submit")
     reviewed = city.get(url)
     assert (reviewed["state"], reviewed["panel_score"]) == ("reviewed", 88.0)

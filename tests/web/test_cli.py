@@ -83,7 +83,7 @@ def test_user_add(run, database_url) -> None:
 
 
 def test_tick_closes_notices_once(run, database_url, tmp_path) -> None:
-    assert run("demo", "--no-serve").exit_code == 0
+    assert run("demo", "--no-serve", "--bare").exit_code == 0
     engine = make_engine(database_url)
     with Session(engine) as session:
         app = application_in(session, S.public_notice, NOW)
@@ -111,9 +111,9 @@ def test_tick_closes_notices_once(run, database_url, tmp_path) -> None:
 
 
 def test_demo_prints_the_accounts(run) -> None:
-    result = run("demo", "--no-serve")
+    result = run("demo", "--no-serve", "--bare")
     assert result.exit_code == 0
     for username in ("admin", "hz_city", "qt_county", "expert_wang", "qt_newmat"):
         assert username in result.stderr
     assert "http://127.0.0.1:5000/" in result.stderr
-    assert run("demo", "--no-serve").exit_code == 0  # a second run seeds nothing twice
+    assert run("demo", "--no-serve", "--bare").exit_code == 0  # a second run seeds nothing twice

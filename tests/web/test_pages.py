@@ -398,6 +398,8 @@ def test_an_expert_accepts_the_invitation_and_submits_scores(client: FlaskClient
 
     scores = {"scores.infrastructure": "18", "scores.management": "14", "scores.energy_resources": "13",
               "scores.product": "9", "scores.emissions": "9", "scores.performance": "25"}
+    # Every point away from the automatic evaluation carries the expert's reason.
+    scores |= {key.replace("scores.", "reasons."): "现场核查后按实际情况调整" for key in scores}
     submitted = post_form(client, page, {"action": "submit", **scores, "recommendation": "pass",
                                          "comments": "能源管理体系运行有效，建议通过"},
                           follow_redirects=True)

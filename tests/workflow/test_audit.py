@@ -16,16 +16,14 @@ from sqlalchemy.orm import Session
 from models import AuditEvent, TransitionLog
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
-from models.schema import upgrade
 from tests.builders import application_in, designation_in
-from tests.conftest import PG_URL, drop_postgres_schema, new_postgres_schema, seeded
+from tests.conftest import BACKENDS, PG_URL, drop_postgres_schema, fresh_database, new_postgres_schema, seeded
 from web.cli import main
 from workflow import accounts, audit
 from workflow.db import make_engine, session_factory
 from workflow.demo import PASSWORD
 
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def report(db: Session, table: str) -> audit.ChainReport:
@@ -126,19 +124,8 @@ def test_a_changed_audit_event_is_found(db: Session, history: list[int]) -> None
 
 @pytest.fixture(params=BACKENDS)
 def fresh_engine(request, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'chain.db'}")
-        upgrade(engine)
+    with fresh_database(request.param, tmp_path, seed=False) as engine:
         yield engine
-        engine.dispose()
-        return
-    engine, schema = new_postgres_schema()
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        drop_postgres_schema(schema)
 
 
 def test_concurrent_writers_keep_one_unbroken_chain(fresh_engine: Engine) -> None:

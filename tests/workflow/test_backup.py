@@ -74,7 +74,7 @@ def target(request, tmp_path: Path) -> Iterator[Place]:
 
 def lived_in(source: Place) -> None:
     """The demo world after a designation with its certificate PDF, logins, and an odd file."""
-    assert source.run("demo", "--no-serve").exit_code == 0
+    assert source.run("demo", "--no-serve", "--bare").exit_code == 0
     with Session(source.engine) as session:
         app = application_in(session, S.public_notice, NOW)
         accounts.authenticate(session, "hz_city", "wrong", NOW)
@@ -130,10 +130,10 @@ def test_a_round_trip_brings_back_every_row_and_every_file(source: Place, target
 
 
 def test_restore_refuses_a_database_in_use_unless_forced(source: Place, target: Place, tmp_path: Path) -> None:
-    assert source.run("demo", "--no-serve").exit_code == 0
+    assert source.run("demo", "--no-serve", "--bare").exit_code == 0
     archive = tmp_path / "backup.tar.gz"
     assert source.run("backup", str(archive)).exit_code == 0
-    assert target.run("demo", "--no-serve").exit_code == 0
+    assert target.run("demo", "--no-serve", "--bare").exit_code == 0
     with Session(target.engine) as session:
         accounts.add_user(session, username="only_in_target", password=PASSWORD,
                           role=Role.admin)
@@ -142,7 +142,7 @@ def test_restore_refuses_a_database_in_use_unless_forced(source: Place, target: 
     refused = target.run("restore", str(archive))
 
     assert refused.exit_code == 2
-    assert "the target is not empty (rows in enterprises: 1, users: 16," in refused.stderr
+    assert "the target is not empty (rows in enterprises: 1, targets: 8, users: 16," in refused.stderr
     assert "restore with --force to replace it" in refused.stderr
     forced = target.run("restore", "--force", str(archive))
     assert forced.exit_code == 0, forced.output
@@ -151,7 +151,7 @@ def test_restore_refuses_a_database_in_use_unless_forced(source: Place, target: 
 
 
 def test_a_damaged_archive_is_refused_before_anything_changes(source: Place, tmp_path: Path) -> None:
-    assert source.run("demo", "--no-serve").exit_code == 0
+    assert source.run("demo", "--no-serve", "--bare").exit_code == 0
     archive = tmp_path / "backup.tar.gz"
     assert source.run("backup", str(archive)).exit_code == 0
     unpacked = tmp_path / "unpacked"
@@ -175,7 +175,7 @@ def test_a_damaged_archive_is_refused_before_anything_changes(source: Place, tmp
 
 
 def test_restore_needs_a_migrated_database(source: Place, tmp_path: Path) -> None:
-    assert source.run("demo", "--no-serve").exit_code == 0
+    assert source.run("demo", "--no-serve", "--bare").exit_code == 0
     archive = tmp_path / "backup.tar.gz"
     assert source.run("backup", str(archive)).exit_code == 0
     empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
