@@ -31,7 +31,7 @@ from models import Application, Expert, Panel, Review
 from models.enums import ApplicationState, ReviewState, Role, Tier
 from models.experts import ConflictDeclaration, ConflictSource
 from models.schema import reference_rows
-from workflow import notifications, permissions
+from workflow import notices, notifications, permissions
 from workflow.actors import Actor, is_role
 from workflow.calendar import add_working_days
 from workflow.clock import CHINA, add_years, local_date
@@ -341,9 +341,11 @@ def replay(report: Mapping[str, Any]) -> list[int]:
 # Deadlines ----------------------------------------------------------------------------------
 
 
-def end_of_working_days(now: datetime, days: int) -> datetime:
-    """Midnight (China time) after the `days`-th working day following today."""
-    period = add_working_days(local_date(now) + timedelta(days=1), days)
+def end_of_working_days(session: Session, now: datetime, days: int) -> datetime:
+    """Midnight (China time) after the `days`-th working day following today, on the official
+    holiday calendar with the admin's corrections (the same days as a notice period)."""
+    start = local_date(now) + timedelta(days=1)
+    period = add_working_days(start, days, notices.calendar_overrides(session, start))
     return datetime.combine(period.last_day + timedelta(days=1), time(), CHINA)
 
 
@@ -480,7 +482,7 @@ def invite(session: Session, panel: Panel, expert: Expert, label: str, now: date
         expert=expert,
         label=label,
         invited_at=now,
-        respond_by=end_of_working_days(now, app.programme.invitation_working_days),
+        respond_by=end_of_working_days(session, now, app.programme.invitation_working_days),
     )
     panel.reviews.append(review)
     session.flush()

@@ -101,7 +101,7 @@ def respond(
     review.conflict_declaration = declaration or (NO_CONFLICT if accept else "")
     if accept:
         review.state = ReviewState.accepted
-        review.due_at = panels.end_of_working_days(now, app.programme.review_working_days)
+        review.due_at = panels.end_of_working_days(session, now, app.programme.review_working_days)
         # Scoring starts from the automatic evaluation; every change is then argued.
         review.scores = {g: points for g, points in automatic_points(app).items()}
         session.flush()

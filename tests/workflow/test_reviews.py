@@ -188,6 +188,17 @@ def test_only_the_invited_expert_answers_and_only_before_the_deadline(db: Sessio
         reviews.respond(db, first.expert.user, first, True, NOW, "曾任顾问", conflict=True)
 
 
+def test_the_admins_calendar_moves_the_answer_deadline(db: Session) -> None:
+    from datetime import date
+
+    from workflow import notices
+
+    # A day off declared for Wednesday 25 November: Tue 24, Thu 26, Fri 27 are the 3 days.
+    notices.set_calendar_day(db, user(db, "admin"), date(2026, 11, 25), False, "临时调休")
+    _, panel = drawn(db)
+    assert panel.reviews[0].respond_by == datetime(2026, 11, 28, tzinfo=CHINA)
+
+
 # Aggregation --------------------------------------------------------------------------------
 
 
