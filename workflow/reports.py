@@ -19,7 +19,7 @@ from models.enums import DesignationState, ReportState, Role
 from workflow import designations, notifications, outbox
 from workflow.actors import SYSTEM, Actor, is_role
 from workflow.clock import local_date
-from workflow.errors import Forbidden, NotFound, NotPossible
+from workflow.errors import Forbidden, NotPossible
 
 LIVE = [DesignationState.active, DesignationState.rectifying, DesignationState.suspended]
 REMIND_DAYS_BEFORE = (30, 7)
@@ -127,7 +127,8 @@ def file(session: Session, actor: Actor, designation: Designation, year: int, da
     report = report_for(session, designation, year)
     if report is None:
         if not designation.valid_from.year <= year < local_date(now).year:
-            raise NotFound(f"无需报送{year}年度动态管理表")
+            raise NotPossible(f"无需报送{year}年度动态管理表：认定于{designation.valid_from.year}年，"
+                              f"报送的是认定后各年度的数据")
         report = YearlyReport(designation_id=designation.id, year=year, due_on=due_date(designation, year))
         session.add(report)
     if report.state is ReportState.evaluated:

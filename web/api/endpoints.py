@@ -133,9 +133,9 @@ def get_application(application_id: int) -> Any:
        body=ApplicationPatch)
 @login_required()
 def patch_application(application_id: int) -> Any:
-    args = parse(ApplicationPatch)
     actor = current_actor()
     app = applications.load(db.session(), actor, application_id, for_update=True)
+    args = parse(ApplicationPatch)
     document = load_document(app.guideline, args["data"])
     applications.save_draft(db.session(), actor, app, document, now(), args["version"])
     db.commit()
@@ -176,9 +176,9 @@ def download_evidence(evidence_id: int) -> Any:
        "对申报执行操作（submit、recommend、accept、approve_for_notice 等）", body=ActionIn)
 @login_required()
 def application_action(application_id: int, trigger: str) -> Any:
-    args = parse(ActionIn)
     actor = current_actor()
     app = applications.load(db.session(), actor, application_id, for_update=True)
+    args = parse(ActionIn)
     applications.act(db.session(), actor, app, trigger, now(), reason=args.pop("reason"),
                      expected_version=args.pop("version"), **args)
     db.commit()
@@ -232,11 +232,11 @@ def objection_evidence(objection_id: int, index: int) -> Any:
 @route(bp, "/objections/<int:objection_id>/actions/dismiss", "POST", "异议不成立（工作人员）", body=ActionIn)
 @login_required(Role.staff)
 def dismiss_objection(objection_id: int) -> Any:
-    args = parse(ActionIn)
     objection = db.session().get(Objection, objection_id)
     if objection is None:
         raise NotFound("异议不存在")
     applications.load(db.session(), current_actor(), objection.application_id)
+    args = parse(ActionIn)
     notices.dismiss_objection(db.session(), current_actor(), objection, args["reason"], now())
     db.commit()
     return jsonify({"id": objection.id, "state": str(objection.state), "resolution": objection.resolution})

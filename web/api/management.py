@@ -56,8 +56,8 @@ def list_reports(designation_id: int) -> Any:
        status=201)
 @login_required(Role.applicant)
 def file_report(designation_id: int) -> Any:
-    args = parse(ReportIn)
     designation = _designation_for(designation_id)
+    args = parse(ReportIn)
     document = load_document(designation.application.guideline, args["data"])
     filed = reports.file(db.session(), current_actor(), designation, args["year"], document, now())
     db.commit()
@@ -196,7 +196,10 @@ def set_calendar_day(day: str) -> Any:
 @route(bp, "/notices/<int:notice_id>/progress", "GET", "公示结束后认定和制证进度")
 @login_required(Role.staff)
 def notice_progress(notice_id: int) -> Any:
-    return jsonify(notices.progress(_notice(notice_id)))
+    notice = _notice(notice_id)
+    if not permissions.is_staff_over(db.session(), current_actor(), notices.notice_programme(notice).jurisdiction_code):
+        raise NotFound("公示不存在")
+    return jsonify(notices.progress(notice))
 
 
 @route(bp, "/notices/<int:notice_id>/actions/close", "POST", "结束公示并认定（工作人员；公示期满且无待处理异议）")
@@ -224,8 +227,9 @@ def change(row: ChangeReport) -> dict[str, Any]:
        status=201)
 @login_required(Role.applicant)
 def report_change(designation_id: int) -> Any:
+    designation = _designation_for(designation_id)
     args = parse(ChangeIn)
-    row = changes.report(db.session(), current_actor(), _designation_for(designation_id), now=now(), **args)
+    row = changes.report(db.session(), current_actor(), designation, now=now(), **args)
     db.commit()
     return jsonify(change(row)), 201
 
@@ -243,11 +247,11 @@ def list_changes(designation_id: int) -> Any:
        body=ResolutionIn)
 @login_required(Role.staff)
 def resolve_change(change_id: int, action: str) -> Any:
+    row = changes.load(db.session(), change_id)
+    _designation_for(row.designation_id)
     args = parse(ResolutionIn)
     if action not in ("accept", "reject"):
         raise NotPossible(f"未知操作“{action}”")
-    row = changes.load(db.session(), change_id)
-    _designation_for(row.designation_id)
     changes.resolve(db.session(), current_actor(), row, accept=action == "accept", reason=args["reason"], now=now())
     db.commit()
     return jsonify(change(row))

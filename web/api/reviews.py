@@ -95,9 +95,9 @@ def review_body(actor: Actor, review: Review) -> dict[str, Any]:
 )
 @login_required(Role.staff)
 def draw_panel(application_id: int) -> Any:
-    args = parse(PanelIn)
     actor = current_actor()
     app = applications.load(db.session(), actor, application_id, for_update=True)
+    args = parse(PanelIn)
     panel = panels.draw(db.session(), actor, app, now(), size=args["size"], seed=args["seed"])
     db.commit()
     summary = reviews.panel_summary(db.session(), actor, app) or {}
@@ -140,9 +140,9 @@ def get_panel(application_id: int) -> Any:
 )
 @login_required(Role.staff)
 def close_panel_discussion(application_id: int) -> Any:
-    args = parse(DiscussionIn)
     actor = current_actor()
     app = applications.load(db.session(), actor, application_id, for_update=True)
+    args = parse(DiscussionIn)
     reviews.close_discussion(db.session(), actor, app, args["conclusion"], now())
     db.commit()
     return jsonify(jsonable(reviews.panel_summary(db.session(), actor, app)))
@@ -158,9 +158,9 @@ def close_panel_discussion(application_id: int) -> Any:
 )
 @login_required(Role.applicant)
 def declare_conflict(application_id: int) -> Any:
-    args = parse(ConflictIn)
     actor = current_actor()
     app = applications.load(db.session(), actor, application_id)
+    args = parse(ConflictIn)
     declaration = panels.declare_conflict(db.session(), actor, app, now=now(), **args)
     db.commit()
     return jsonify(_conflict(declaration)), 201
@@ -209,9 +209,9 @@ def get_review(review_id: int) -> Any:
 )
 @login_required(Role.expert)
 def save_review(review_id: int) -> Any:
-    args = parse(ReviewPut)
     actor = current_actor()
     review = reviews.load(db.session(), actor, review_id)
+    args = parse(ReviewPut)
     reviews.save(
         db.session(),
         actor,
@@ -235,10 +235,10 @@ def save_review(review_id: int) -> Any:
 )
 @login_required(Role.expert)
 def review_action(review_id: int, action: str) -> Any:
-    args = parse(ReviewActionIn)
     actor = current_actor()
     session = db.session()
     review = reviews.load(session, actor, review_id)
+    args = parse(ReviewActionIn)
     if action in ("accept", "decline"):
         reviews.respond(
             session,

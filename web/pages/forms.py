@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import flash, request
+
+from web import db
+from workflow.errors import WorkflowError
 from werkzeug.datastructures import MultiDict
 
 SECTIONS = ("indicators", "basic", "vetoes", "energy", "renewables", "output")
@@ -67,3 +70,12 @@ def field_errors(details: dict[str, Any]) -> dict[str, str]:
 
     walk("", details.get("fields", details))
     return flat
+
+
+def refused(error: WorkflowError, message: str) -> None:
+    """A page action the workflow refused: its state or input becomes a message on the page;
+    what the user may not do (403) or may not see (404) stays an error page."""
+    db.session().rollback()
+    if error.status in (403, 404):
+        raise error
+    flash(message, "error")

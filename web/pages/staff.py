@@ -12,10 +12,11 @@ from models.enums import ApplicationState, Role
 from web import db
 from web.auth import current_actor, login_required
 from web.pages import bp
-from web.pages.forms import optional_int
+from web.pages.forms import optional_int, refused
 from workflow import applications, designations, jurisdictions, notices, panels
 from workflow.clock import now
-from workflow.errors import WorkflowError
+from workflow.errors import NotFound, WorkflowError
+from workflow.permissions import can_view_designation
 from workflow.machines import trigger_label
 
 
@@ -82,8 +83,7 @@ def application_action_form(application_id: int) -> Any:
                          objection_id=optional_int("objection_id"))
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(f"“{trigger_label(trigger)}”未执行：{error.message}", "error")
+        refused(error, f"“{trigger_label(trigger)}”未执行：{error.message}")
     else:
         flash(f"已{trigger_label(trigger)}", "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
@@ -99,8 +99,7 @@ def panel_draw_form(application_id: int) -> Any:
         panel = panels.draw(session, actor, app, now(), seed=request.form.get("seed") or None)
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(f"抽取专家未完成：{error.message}", "error")
+        refused(error, f"抽取专家未完成：{error.message}")
     else:
         flash(f"已抽取{panel.size}名专家（随机种子 {panel.seed}），邀请已发出", "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
@@ -114,14 +113,13 @@ def objection_dismiss_form(objection_id: int) -> Any:
     target = url_for("pages.staff_home")
     try:
         if objection is None:
-            raise WorkflowError("异议不存在")
+            raise NotFound("异议不存在")
         target = url_for("pages.application_page", application_id=objection.application_id)
         applications.load(session, current_actor(), objection.application_id)
         notices.dismiss_objection(session, current_actor(), objection, request.form.get("reason", ""), now())
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(f"未处理：{error.message}", "error")
+        refused(error, f"未处理：{error.message}")
     else:
         flash("已认定异议不成立，理由已公布", "success")
     return redirect(target)
@@ -130,9 +128,6 @@ def objection_dismiss_form(objection_id: int) -> Any:
 @bp.route("/designations/<int:designation_id>")
 @login_required()
 def designation_page(designation_id: int) -> Any:
-    from workflow.errors import NotFound
-    from workflow.permissions import can_view_designation
-
     actor = current_actor()
     session = db.session()
     designation = session.get(Designation, designation_id)
@@ -153,8 +148,8 @@ def designation_action_form(designation_id: int) -> Any:
     trigger = request.form.get("trigger", "")
     try:
         designation = session.get(Designation, designation_id, with_for_update=True)
-        if designation is None:
-            raise WorkflowError("认定记录不存在")
+        if designation is None or not can_view_designation(session, actor, designation):
+            raise NotFound("认定记录不存在")
         designations.act(session, actor, designation, trigger, now(),
                          reason=request.form.get("reason", ""),
                          expected_version=optional_int("version"),
@@ -163,8 +158,7 @@ def designation_action_form(designation_id: int) -> Any:
                          until=request.form.get("until") or None)
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(f"“{trigger_label(trigger)}”未执行：{error.message}", "error")
+        refused(error, f"“{trigger_label(trigger)}”未执行：{error.message}")
     else:
         flash(f"已{trigger_label(trigger)}", "success")
     return redirect(url_for("pages.designation_page", designation_id=designation_id))
