@@ -141,6 +141,12 @@ WORLD_EXPERTS = [
     ("expert_fang", "方晓燕", "副教授", "安庆师范大学化学化工学院", ["carbon", "C26"], "340802"),
     ("expert_cao", "曹立新", "高级工程师", "芜湖市节能中心", ["energy", "C38"], "340200"),
     ("expert_tang", "唐敏", "注册环保工程师", "合肥市生态环境科学研究所", ["environment", "C17"], "340100"),
+    # Enough specialists per industry that three years of panels can each avoid everyone who
+    # reviewed the same enterprise before and everyone from its own county.
+    ("expert_yao", "姚国华", "教授级高级工程师", "宁波市建材行业协会", ["carbon", "C30"], "330200"),
+    ("expert_zhu", "朱丽娟", "高级工程师", "温州市节能监察中心", ["energy", "C30", "C26"], "330300"),
+    ("expert_gu", "顾建明", "研究员", "黄山市绿色制造研究院", ["energy", "C30", "C28", "C34"], "341000"),
+    ("expert_shen", "沈慧", "高级工程师", "湖州市生态环境科学研究院", ["environment", "C28", "C17", "C26"], "330500"),
 ]
 # name, county, industry classes; park management bodies have no industry class.
 HANGZHOU_FIRMS = [
