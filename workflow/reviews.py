@@ -347,13 +347,16 @@ def discussion_open(app: Application) -> bool:
 def close_discussion(
     session: Session, actor: Actor, app: Application, conclusion: str, now: datetime
 ) -> Panel:
-    """The deciding bureau records the conclusion of the panel discussion (专家组讨论结论)."""
-    decision = permissions.application_action(session, actor, "approve_for_notice", app)
-    if not decision:
-        raise Forbidden(decision.reason)
+    """The deciding bureau records the conclusion of the panel discussion (专家组讨论结论).
+
+    Like a transition, "nothing to close" (409) is told before who may close it (403).
+    """
     panel = app.panel
     if panel is None or not panel.discussion_open:
         raise NotPossible("没有待记录结论的专家组讨论")
+    decision = permissions.application_action(session, actor, "approve_for_notice", app)
+    if not decision:
+        raise Forbidden(decision.reason)
     conclusion = (conclusion or "").strip()
     if not conclusion:
         raise Invalid.field("conclusion", "请填写专家组讨论的结论")

@@ -47,6 +47,8 @@ def review_page(review_id: int) -> Any:
             db.commit()
         except WorkflowError as error:
             session.rollback()
+            if error.status in (403, 404):
+                raise
             errors = field_errors(error.details) if error.details.get("fields") else {}
             errors["_"] = error.message
         else:

@@ -14,7 +14,7 @@ from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
 from web.pages import bp
-from web.pages.forms import field_errors
+from web.pages.forms import field_errors, refused
 from workflow import applications, expert_pool, panels, reviews
 from workflow.clock import CHINA, now
 from workflow.errors import Invalid, WorkflowError
@@ -120,12 +120,11 @@ def expert_pool_import() -> Any:
         result = expert_pool.import_workbook(session, current_actor(), upload.read(5 * 1024 * 1024))
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(
+        refused(
+            error,
             error.message
             if not error.details.get("rows")
             else "导入未完成，没有创建或修改任何专家。请按下表修改后重新导入。",
-            "error",
         )
         return _pool_page(error.details.get("rows") or [], 422)
     flash(
@@ -155,6 +154,8 @@ def expert_pool_edit(expert_id: int) -> Any:
             db.commit()
         except WorkflowError as error:
             session.rollback()
+            if error.status in (403, 404):
+                raise
             errors = field_errors(error.details) if error.details.get("fields") else {}
             errors["_"] = error.message
         else:
@@ -228,8 +229,7 @@ def expert_pool_action(expert_id: int, action: str) -> Any:
             raise Invalid.field("action", "未知操作")
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(f"未完成：{error.message}", "error")
+        refused(error, f"未完成：{error.message}")
     else:
         flash(
             "已停用该专家，其评审记录全部保留" if action == "deactivate" else "已恢复该专家",
@@ -250,8 +250,7 @@ def panel_discussion_form(application_id: int) -> Any:
         reviews.close_discussion(session, actor, app, request.form.get("conclusion", ""), now())
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(f"讨论结论未记录：{error.message}", "error")
+        refused(error, f"讨论结论未记录：{error.message}")
     else:
         flash("已记录专家组讨论结论", "success")
     return redirect(url_for("pages.application_page", application_id=application_id) + "#panel")
@@ -274,16 +273,8 @@ def conflict_declaration_form(application_id: int) -> Any:
         )
         db.commit()
     except WorkflowError as error:
-        session.rollback()
-        flash(
-            f"回避申请未提交：{error.message}"
-            + (
-                "：" + "；".join(m for ms in error.details.get("fields", {}).values() for m in ms)
-                if error.details.get("fields")
-                else ""
-            ),
-            "error",
-        )
+        fields = "；".join(m for ms in error.details.get("fields", {}).values() for m in ms)
+        refused(error, f"回避申请未提交：{error.message}" + (f"：{fields}" if fields else ""))
     else:
         flash("回避申请已记录，抽取专家组时将据此回避", "success")
     return redirect(url_for("pages.application_page", application_id=application_id) + "#panel")
