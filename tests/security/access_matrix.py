@@ -180,7 +180,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/v1/applications/<int:application_id>/conflicts"): row(
         "403", anon="401", owner="ok", other_applicant="404"),
     ("POST", "/applications/<int:application_id>/conflicts"): row("403", anon="login", owner="ok", other_applicant="404"),
-    # No discussion is open here: the bureaus that see the application are told so (409).
+    # No discussion is open: like a transition, "nothing to close" (409) comes before "who may".
     ("POST", "/api/v1/applications/<int:application_id>/panel/discussion"): row(
         "403", anon="401", holding_staff="ok", parent_staff="ok", sibling_staff="404"),
     ("POST", "/applications/<int:application_id>/panel/discussion"): row(

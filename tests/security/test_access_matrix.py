@@ -136,6 +136,8 @@ def payload(method: str, rule: str, world: World) -> dict[str, Any]:
         "/api/v1/calendar/<day>": {"working": True},
         "/api/v1/tokens": {"label": "测试"},
         "/api/v1/reviews/<int:review_id>": {"scores": {}},
+        "/api/v1/applications/<int:application_id>/panel/discussion": {"conclusion": "经讨论，维持各自评分"},
+        "/applications/<int:application_id>/panel/discussion": {"conclusion": "经讨论，维持各自评分"},
         "/applications/<int:application_id>/actions": {"trigger": "request_clarification", "reason": "请补充"},
         "/designations/<int:designation_id>/actions": {"trigger": "suspend", "reason": "暂停"},
         "/desk/reviews/<int:review_id>": {"action": "save"},
