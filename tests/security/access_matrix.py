@@ -79,6 +79,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/designations/<int:designation_id>"): {**SEES_DESIGNATION, "anon": "login"},
     ("POST", "/designations/<int:designation_id>/actions"): {
         **SEES_DESIGNATION, "anon": "login", "owner": "403", "parent_staff": "403", "admin": "403"},
+    ("GET", "/console/notices"): row("403", anon="login", holding_staff="ok", parent_staff="ok", sibling_staff="ok"),
+    ("POST", "/console/notices"): row("403", anon="login", holding_staff="ok", parent_staff="ok", sibling_staff="404"),
+    ("POST", "/console/notices/<int:notice_id>/close"): row("403", anon="login", holding_staff="ok",
+                                                            parent_staff="403", sibling_staff="404"),
     ("POST", "/objections/<int:objection_id>/dismiss"): row("403", anon="login", holding_staff="ok",
                                                             sibling_staff="404"),
     # Expert desk

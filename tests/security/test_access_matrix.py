@@ -142,6 +142,7 @@ def payload(method: str, rule: str, world: World) -> dict[str, Any]:
         "/designations/<int:designation_id>/actions": {"trigger": "suspend", "reason": "暂停"},
         "/desk/reviews/<int:review_id>": {"action": "save"},
         "/login": {"username": "qt_newmat", "password": "greencert-demo"},
+        "/console/notices": {"application_ids": str(world.ids["application_id"])},
         "/portal/applications": {"programme_id": str(world.ids["programme_id"])},
         "/portal/applications/<int:application_id>/form": {"action": "save"},
     }
