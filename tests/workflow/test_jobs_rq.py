@@ -69,14 +69,19 @@ def run_worker(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def test_evaluation_and_certificate_jobs_run_once_on_a_real_worker(stack) -> None:
-    factory = stack["factory"]
+def accepted(factory: Any) -> int:
+    """An application the city has just accepted: its evaluation waits in the outbox."""
     with factory() as session:
         app = application_in(session, S.submitted, NOW)
         applications.act(session, user(session, "qt_county"), app, "recommend", NOW)
         applications.act(session, user(session, "hz_city"), app, "accept", NOW)
         session.commit()
-        app_id = app.id
+        return app.id
+
+
+def test_evaluation_and_certificate_jobs_run_once_on_a_real_worker(stack) -> None:
+    factory = stack["factory"]
+    app_id = accepted(factory)
     assert outbox.relay(factory, stack["redis"]) == 1
     assert outbox.relay(factory, stack["redis"]) == 0  # relayed items are not sent again
     run_worker(stack["env"])
@@ -120,11 +125,7 @@ def test_outbox_items_wait_while_redis_is_down(stack) -> None:
     from redis import Redis
 
     factory = stack["factory"]
-    with factory() as session:
-        app = application_in(session, S.submitted, NOW)
-        applications.act(session, user(session, "qt_county"), app, "recommend", NOW)
-        applications.act(session, user(session, "hz_city"), app, "accept", NOW)
-        session.commit()
+    accepted(factory)
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     assert outbox.relay(factory, unreachable) == 0
     with Session(bind=factory.kw["bind"]) as session:
