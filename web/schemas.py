@@ -193,6 +193,23 @@ OUTPUT = Schema.from_dict({
 })(unknown=INCLUDE)
 
 
+class CreditCode(fields.String):
+    """A unified social credit code, checked with the GB 32100 check character."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        problem = evaluators.uscc_problem(code)
+        if problem:
+            raise ValidationError(problem)
+        return code
+
+
+RELATED_UNIT = Schema.from_dict({
+    "name": fields.String(required=True, validate=validate.Length(min=1, max=200)),
+    "uscc": CreditCode(required=True),
+})
+
+
 @lru_cache(maxsize=32)
 def document_schema(guideline_key: str) -> Schema:
     """The schema of `data` for one guideline version, built from its data file."""
@@ -219,6 +236,10 @@ def document_schema(guideline_key: str) -> Schema:
         "clarification": fields.String(),
         # Parks report three years: the latest at the top level, the two before it here.
         "years": fields.List(fields.Nested(earlier_year), validate=validate.Length(max=2)),
+        # The applicant's group and the consultants or third-party evaluators it engaged: experts
+        # employed by them are kept off its panel.
+        "group": fields.Nested(RELATED_UNIT, allow_none=True),
+        "consultants": fields.List(fields.Nested(RELATED_UNIT), validate=validate.Length(max=10)),
         # Dated veto events (工信部节〔2024〕13号 第十五条), counted back 36 months.
         "events": fields.List(fields.Nested(event), validate=validate.Length(max=50)),
     })

@@ -50,6 +50,10 @@ def _reaches_pass_mark(app: Application, ctx: Context) -> bool:
     return app.panel_score is not None and app.panel_score >= app.programme.pass_mark
 
 
+def _no_open_discussion(app: Application, ctx: Context) -> bool:
+    return app.panel is None or not app.panel.discussion_open
+
+
 def _notice_period_over(app: Application, ctx: Context) -> bool:
     from workflow.clock import local_date
 
@@ -77,6 +81,8 @@ ELIGIBLE = Condition("自动评价结果为符合条件", _eligible)
 NOT_ELIGIBLE = Condition("自动评价结果为不符合条件", _not_eligible)
 PANEL_COMPLETE = Condition("专家组评分尚未全部提交", _panel_complete)
 REACHES_PASS_MARK = Condition("专家组评分未达到本批次的合格分数线", _reaches_pass_mark)
+# Divergent scores (max − min over the programme's threshold) are discussed first (issue: expert review).
+NO_OPEN_DISCUSSION = Condition("专家评分分歧较大，须先记录专家组讨论结论", _no_open_discussion)
 NOTICE_OVER = Condition("公示期尚未结束", _notice_period_over)
 NO_OPEN_OBJECTION = Condition("尚有未处理的异议", _no_open_objection)
 OPEN_OBJECTION = Condition("需指明一条待处理的异议", _open_objection_named)
@@ -101,7 +107,7 @@ TABLE = StateTable(
         Row("request_clarification", [S.under_review], S.awaiting_clarification),
         Row("answer_clarification", [S.awaiting_clarification], S.under_review),
         Row("complete_review", [S.under_review], S.reviewed, [PANEL_COMPLETE]),
-        Row("approve_for_notice", [S.reviewed], S.public_notice, [REACHES_PASS_MARK]),
+        Row("approve_for_notice", [S.reviewed], S.public_notice, [NO_OPEN_DISCUSSION, REACHES_PASS_MARK]),
         Row("reject", [S.reviewed, S.public_notice], S.rejected),
         Row("uphold_objection", [S.public_notice], S.under_review, [OPEN_OBJECTION]),
         Row("close_notice", [S.public_notice], S.designated, [NOTICE_OVER, NO_OPEN_OBJECTION]),

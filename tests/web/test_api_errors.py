@@ -222,3 +222,19 @@ def test_expected_version_guards_against_overwrites(client, db) -> None:
 
 def test_demo_document_shape(client) -> None:
     assert "indicators" in example_document("factory-gbt36132-2018", "pass")
+
+
+def test_the_application_names_its_group_and_consultants(client, db) -> None:
+    from workflow.demo import with_check
+
+    app = application_in(db, S.draft, NOW)
+    db.commit()
+    applicant = Api(client, "qt_newmat")
+    url = f"/applications/{app.id}"
+    bad = envelope(applicant.patch(url, {"data": {"consultants": [{"name": "某咨询公司", "uscc": "91330100"}]}},
+                                   expect=422), "invalid")
+    assert "应为18位" in bad["details"]["fields"]["consultants"]["0"]["uscc"][0]
+    consultant = {"name": "浙江绿评节能咨询有限公司", "uscc": with_check("91330106MA2C0N7L1")}
+    saved = applicant.patch(url, {"data": {"consultants": [consultant],
+                                           "group": {"name": "钱塘新材料集团", "uscc": with_check("91330114MA2GRP001")}}})
+    assert saved["data"]["consultants"] == [consultant]

@@ -137,3 +137,19 @@ def test_recommend_stops_at_the_programme_tier(db) -> None:
     assert app.holding_jurisdiction_code == "330100"
     with pytest.raises(NotPossible, match="已到达本批次的认定层级"):
         applications.act(db, user(db, "hz_city"), app, "recommend", NOW)
+
+
+def test_divergent_scores_are_discussed_before_the_notice(db) -> None:
+    from tests.workflow.test_reviews import drawn, score
+    from workflow import reviews
+
+    app2, panel = drawn(db)
+    for review, total in zip(panel.reviews, (70, 88, 95), strict=True):  # mean 84.33, spread 25 > 15
+        score(db, review, total)
+    assert app2.state is S.reviewed and app2.panel_score == 84.33
+    city = user(db, "hz_city")
+    with pytest.raises(NotPossible, match="须先记录专家组讨论结论"):
+        applications.act(db, city, app2, "approve_for_notice", NOW)
+    reviews.close_discussion(db, city, app2, "经讨论，R1 对能源组的扣分有现场依据，各自维持评分。", NOW)
+    applications.act(db, city, app2, "approve_for_notice", NOW)
+    assert app2.state is S.public_notice
