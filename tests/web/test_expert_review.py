@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models import Expert, Review
 from models.enums import ApplicationState as S
 from tests.builders import application_in, user
-from tests.web.apiclient import Api
+from tests.web.apiclient import PASSWORD, Api
 from tests.web.test_browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.web.test_pages import log_in, post_form, text_of
 from tests.workflow.test_reviews import score
@@ -70,6 +70,11 @@ def upload(api: Api, data: bytes, expect: int) -> Any:
 
 def expert_count(db: Session) -> int:
     return db.scalar(select(func.count(Expert.id)))
+
+
+def password_of(username: str) -> str:
+    """The demo experts' password, or the one tests.workflow.test_panels gives the pool it adds."""
+    return PASSWORD if username in {u for u, *_ in EXPERTS} else "password-123"
 
 
 # The pool -----------------------------------------------------------------------------------
@@ -393,7 +398,7 @@ def test_a_decline_with_a_conflict_draws_the_next_expert(client: FlaskClient, db
     app = application_in(db, S.under_review, NOW)
     review = panels.draw(db, user(db, "hz_city"), app, NOW, seed="decline").reviews[0]
     db.commit()
-    expert = Api(client, review.expert.user.username)
+    expert = Api(client, review.expert.user.username, password_of(review.expert.user.username))
     refused = expert.post(f"/reviews/{review.id}/actions/decline", {"conflict": True}, expect=422)
     assert refused["error"]["details"]["fields"]["declaration"] == ["请说明利益冲突的情形"]
     declined = expert.post(
