@@ -132,3 +132,18 @@ def test_renewal_extends_validity_and_reissues_the_certificate(db) -> None:
     assert designation.valid_until.year == old_until.year + 3
     assert designation.certificate.number != old_number
     assert [c.status.value for c in designation.certificates] == ["superseded", "pending"]
+
+
+def test_a_provincial_application_needs_the_city_designation(db) -> None:
+    from datetime import date
+
+    from models.enums import Kind, Tier
+    from workflow import applications
+
+    province = applications.create_programme(
+        db, user(db, "zj_province"), kind=Kind.factory, tier=Tier.province, jurisdiction="330000",
+        guideline="factory-gbt36132-2018", opens_on=date(2026, 11, 1), closes_on=date(2027, 1, 31), pass_mark=85.0)
+    with pytest.raises(NotPossible, match="须已获得有效的市级认定"):
+        applications.create_application(db, user(db, "qt_newmat"), province.id, NOW)
+    designation_in(db, D.active, NOW)
+    assert applications.create_application(db, user(db, "qt_newmat"), province.id, NOW).state.value == "draft"
