@@ -22,6 +22,10 @@ OFFICE = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessing
           ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 LEGACY = {".doc": "application/msword", ".xls": "application/vnd.ms-excel"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# A zip (and every Office document, which is one) may not unpack to more than this, nor more
+# than MAX_RATIO times its own size: a decompression bomb is refused before anyone opens it.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 100
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,25 @@ def accept(file: FileStorage | None) -> Upload:
             break
     else:
         raise Invalid.field("file", "只接受 PDF、图片（PNG/JPEG）、Office 文档或 ZIP 压缩包")
+    if data.startswith(b"PK\x03\x04"):
+        _refuse_bombs(data)
     return Upload(
         original_name=name, stored_name=f"{uuid.uuid4().hex}{extension}", content_type=content_type,
         size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
     )
+
+
+def _refuse_bombs(data: bytes) -> None:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise Invalid.field("file", "压缩文件已损坏，无法打开") from None
+    if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * len(data):
+        raise Invalid.field("file", "压缩文件解压后过大，疑似压缩炸弹，已拒收")
 
 
 def accept_all(files: list[FileStorage]) -> list[Upload]:
