@@ -77,6 +77,10 @@ class ProgrammeIn(Base):
     panel_size = fields.Integer(load_default=None, validate=validate.Range(min=3, max=15))
     notice_working_days = fields.Integer(load_default=5, validate=validate.Range(min=1, max=30))
     validity_years = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+    review_load_cap = fields.Integer(load_default=8, validate=validate.Range(min=1, max=50))
+    invitation_working_days = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10))
+    review_working_days = fields.Integer(load_default=10, validate=validate.Range(min=1, max=60))
+    divergence_threshold = fields.Float(load_default=15.0, validate=validate.Range(min=1, max=100))
 
 
 class ExpertIn(Base):

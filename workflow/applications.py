@@ -45,6 +45,8 @@ TIER_LEVEL = {Tier.county: JurisdictionLevel.county, Tier.city: JurisdictionLeve
               Tier.province: JurisdictionLevel.province}
 # A provincial designation needs the city one; a national one the provincial one (STANDARDS §1).
 PREREQUISITE = {Tier.province: Tier.city, Tier.national: Tier.province}
+# The expert review's settings of a programme (load cap, deadlines, divergence threshold).
+REVIEW_SETTINGS = ("review_load_cap", "invitation_working_days", "review_working_days", "divergence_threshold")
 MIN_PANEL = {Tier.county: 3, Tier.city: 3, Tier.province: 5, Tier.national: 5}
 
 
@@ -88,6 +90,7 @@ def create_programme(session: Session, actor: Actor, **fields: Any) -> Programme
         opens_on=fields["opens_on"], closes_on=fields["closes_on"], pass_mark=fields["pass_mark"],
         panel_size=size, notice_working_days=fields.get("notice_working_days") or 5,
         validity_years=fields.get("validity_years") or 3, created_by_id=actor.id,
+        **{name: fields[name] for name in REVIEW_SETTINGS if fields.get(name) is not None},
     )
     session.add(programme)
     session.flush()

@@ -115,8 +115,8 @@ def can_view_application(session: Session, actor: Actor | None, app: Application
         return app.state is not ApplicationState.draft and is_within(
             session, app.enterprise.jurisdiction_code, actor.jurisdiction_code
         )
-    if is_role(actor, Role.expert):
-        return _on_panel(actor, app)
+    if is_role(actor, Role.expert):  # an invitation shows only what a conflict declaration needs
+        return _on_panel(actor, app, accepted=True)
     return False
 
 

@@ -238,3 +238,18 @@ def test_the_application_names_its_group_and_consultants(client, db) -> None:
     saved = applicant.patch(url, {"data": {"consultants": [consultant],
                                            "group": {"name": "钱塘新材料集团", "uscc": with_check("91330114MA2GRP001")}}})
     assert saved["data"]["consultants"] == [consultant]
+
+
+def test_a_programme_carries_its_review_settings(client) -> None:
+    city = Api(client, "hz_city")
+    created = city.post("/programmes", {
+        "kind": "factory", "tier": "city", "jurisdiction": "330100", "guideline": "factory-gbt36132-2018",
+        "opens_on": "2026-12-01", "closes_on": "2027-01-31", "pass_mark": 80, "review_load_cap": 4,
+        "invitation_working_days": 2, "review_working_days": 7, "divergence_threshold": 12}, expect=201)
+    assert (created["review_load_cap"], created["invitation_working_days"], created["review_working_days"],
+            created["divergence_threshold"]) == (4, 2, 7, 12.0)
+    error = envelope(city.post("/programmes", {
+        "kind": "factory", "tier": "city", "jurisdiction": "330100", "guideline": "factory-gbt36132-2018",
+        "opens_on": "2026-12-01", "closes_on": "2027-01-31", "pass_mark": 80, "review_load_cap": 0}, expect=422),
+        "invalid")
+    assert error["details"]["fields"]["review_load_cap"] == ["应在 1 到 50 之间"]

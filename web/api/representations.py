@@ -23,7 +23,9 @@ def programme(p: Programme) -> dict[str, Any]:
         "jurisdiction": p.jurisdiction_code, "guideline": p.guideline,
         "opens_on": _iso(p.opens_on), "closes_on": _iso(p.closes_on), "pass_mark": p.pass_mark,
         "panel_size": p.panel_size, "notice_working_days": p.notice_working_days,
-        "validity_years": p.validity_years,
+        "validity_years": p.validity_years, "review_load_cap": p.review_load_cap,
+        "invitation_working_days": p.invitation_working_days, "review_working_days": p.review_working_days,
+        "divergence_threshold": p.divergence_threshold,
     }
 
 
