@@ -59,3 +59,26 @@ def test_the_form_of_each_guideline_saves_and_submits(client, db, key, kind) -> 
     assert app.state.value == "submitted"
     if kind is Kind.park:
         assert len(app.data["years"]) == 2
+
+
+def test_the_form_names_the_consultants_to_keep_off_the_panel(client, db) -> None:
+    from models.enums import ApplicationState as S
+    from tests.builders import application_in
+    from workflow.demo import with_check
+
+    app = application_in(db, S.draft, NOW)
+    db.commit()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    client.post("/login", data={"username": "qt_newmat", "password": "greencert-demo", "csrf_token": token})
+    url = f"/portal/applications/{app.id}/form"
+    bad = client.post(url, data={"csrf_token": token, "action": "save", "consultants.0.name": "浙江绿评咨询",
+                                 "consultants.0.uscc": "91330106"})
+    assert bad.status_code == 422 and "应为18位" in bad.get_data(as_text=True)
+    assert 'value="浙江绿评咨询"' in bad.get_data(as_text=True)
+    code = with_check("91330106MA2C0N7L1")
+    good = client.post(url, data={"csrf_token": token, "action": "save", "consultants.0.name": "浙江绿评咨询",
+                                  "consultants.0.uscc": code})
+    assert good.status_code == 302
+    db.expire_all()
+    assert app.data["consultants"] == [{"name": "浙江绿评咨询", "uscc": code}]

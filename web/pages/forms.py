@@ -20,6 +20,18 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
         if key in ("csrf_token", "action", "version"):
             continue
         section, _, name = key.partition(".")
+        if section == "consultants" and name:  # consultants.0.name / consultants.0.uscc
+            index, _, field = name.partition(".")
+            if index.isdigit() and int(index) < 5 and field in ("name", "uscc") and value.strip():
+                consultants = data.setdefault("consultants", [])
+                while len(consultants) <= int(index):
+                    consultants.append({})
+                consultants[int(index)][field] = value.strip()
+            continue
+        if section == "group" and name in ("name", "uscc"):
+            if value.strip():
+                data.setdefault("group", {})[name] = value.strip()
+            continue
         if section == "years" and name:  # years.0.indicators.x / years.0.year: a park's earlier years
             index, _, rest = name.partition(".")
             if index.isdigit() and int(index) < 2:
@@ -34,6 +46,8 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
             data.setdefault(section, {})[name] = value
         elif not name:
             data[key] = value
+    if "consultants" in data:
+        data["consultants"] = [c for c in data["consultants"] if c]
     if "year" in data:
         year = str(data["year"]).strip()
         data["year"] = int(year) if year.isdigit() else year
