@@ -12,7 +12,7 @@ from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
 from web.pages import bp
-from web.pages.forms import field_errors
+from web.pages.forms import form_errors
 from workflow import reviews
 from workflow.clock import now
 from workflow.errors import WorkflowError
@@ -46,11 +46,7 @@ def review_page(review_id: int) -> Any:
             _act(session, actor, review, action)
             db.commit()
         except WorkflowError as error:
-            session.rollback()
-            if error.status in (403, 404):
-                raise
-            errors = field_errors(error.details) if error.details.get("fields") else {}
-            errors["_"] = error.message
+            errors = form_errors(error)
         else:
             flash(DONE.get(action, "已保存"), "success")
             return redirect(url_for("pages.review_page", review_id=review.id))

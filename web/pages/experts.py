@@ -14,7 +14,7 @@ from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
 from web.pages import bp
-from web.pages.forms import field_errors, refused
+from web.pages.forms import form_errors, refused
 from workflow import applications, expert_pool, panels, reviews
 from workflow.clock import CHINA, now
 from workflow.errors import Invalid, WorkflowError
@@ -153,11 +153,7 @@ def expert_pool_edit(expert_id: int) -> Any:
             )
             db.commit()
         except WorkflowError as error:
-            session.rollback()
-            if error.status in (403, 404):
-                raise
-            errors = field_errors(error.details) if error.details.get("fields") else {}
-            errors["_"] = error.message
+            errors = form_errors(error)
         else:
             flash(f"已保存{expert.name}的信息", "success")
             return redirect(url_for("pages.expert_pool_edit", expert_id=expert.id))

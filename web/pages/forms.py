@@ -93,3 +93,14 @@ def refused(error: WorkflowError, message: str) -> None:
     if error.status in (403, 404):
         raise error
     flash(message, "error")
+
+
+def form_errors(error: WorkflowError) -> dict[str, str]:
+    """A refused form: its field messages and the overall one, for the page shown again;
+    403 and 404 stay error pages."""
+    db.session().rollback()
+    if error.status in (403, 404):
+        raise error
+    errors = field_errors(error.details) if error.details.get("fields") else {}
+    errors["_"] = error.message
+    return errors
