@@ -5,15 +5,19 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
+from models import OutboxItem
+from models.enums import OutboxState
 from models.schema import upgrade
 from web import create_app
 from workflow import demo
@@ -38,15 +42,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    root: Path = tmp_path_factory.mktemp("live")
+@contextmanager
+def serving(root: Path, *, world: bool = False) -> Iterator[LiveServer]:
+    """Serve a fresh SQLite database under `root`, seeded with the demo accounts (and with
+    `world`, the rich demo world, its certificate jobs marked done rather than rendered)."""
     url = f"sqlite:///{root / 'greencert.db'}"
     seeded_at = datetime.now(timezone.utc)
     engine = make_engine(url)
     upgrade(engine)
     with Session(engine) as session:
         demo.seed(session, seeded_at)
+        if world:
+            demo.seed_world(session, seeded_at)
+            session.execute(update(OutboxItem).values(state=OutboxState.done))
         session.commit()
     engine.dispose()
 
@@ -64,3 +72,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.server_close()
         thread.join(timeout=10)
         app.extensions["greencert"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serving(tmp_path_factory.mktemp("live")) as server:
+        yield server

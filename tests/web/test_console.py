@@ -8,7 +8,6 @@ import csv
 import io
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,18 +18,16 @@ from typing import Any
 import openpyxl
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, insert, select
-from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.serving import make_server
+from sqlalchemy import Engine, event, insert
+from sqlalchemy.orm import Session
 
 from models import Application, Enterprise
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
 from models.enums import Kind, Tier
-from models.schema import upgrade
 from tests.conftest import unavailable
 from tests.web.apiclient import Api
-from tests.web.conftest import free_port
+from tests.web.conftest import serving
 from tests.web.test_pages import log_in, text_of
 from tests.workflow.test_stats import (
     NOW,
@@ -39,9 +36,7 @@ from tests.workflow.test_stats import (
     enterprise_row,
     programme_row,
 )
-from web import create_app
 from workflow import demo
-from workflow.db import make_engine
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
@@ -327,39 +322,9 @@ def test_the_console_pages_are_closed_to_visitors_and_applicants(client: FlaskCl
 
 @pytest.fixture(scope="module")
 def world_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A live server on a fresh SQLite file with `seed` and `seed_world`, certificates rendered."""
-    root = tmp_path_factory.mktemp("world")
-    url = f"sqlite:///{root / 'greencert.db'}"
-    seeded_at = datetime.now(UTC)
-    engine = make_engine(url)
-    upgrade(engine)
-    with Session(engine) as session:
-        demo.seed(session, seeded_at)
-        demo.seed_world(session, seeded_at)
-        session.commit()
-    engine.dispose()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app({"DATABASE_URL": url, "REDIS_URL": None, "STORAGE_DIR": str(root / "files"),
-                      "BASE_URL": base})
-    factory: sessionmaker[Session] = app.extensions["greencert"].factory
-    with factory() as session:  # the outbox waits: mark its jobs done rather than render 49 PDFs here
-        from models import OutboxItem
-        from models.enums import OutboxState
-
-        for item in session.scalars(select(OutboxItem)):
-            item.state = OutboxState.done
-        session.commit()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="world-server", daemon=True)
-    thread.start()
-    try:
-        yield base
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        app.extensions["greencert"].engine.dispose()
+    """A live server on a fresh SQLite file with `seed` and `seed_world`."""
+    with serving(tmp_path_factory.mktemp("world"), world=True) as server:
+        yield server.url
 
 
 @pytest.mark.browser
