@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evaluators.examples import example_document
-from models import Application, Designation, Enterprise, Programme, Review, User
+from models import Application, Designation, Programme, User
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
-from workflow import accounts, applications, designations, jobs, notices, panels, reviews
+from workflow import accounts, applications, designations, jobs, panels, reviews
 from workflow.actors import SYSTEM
 from workflow.demo import with_check
 
@@ -123,10 +123,3 @@ def designation_in(session: Session, state: D, now: datetime) -> Designation:
         end = designation.valid_until + timedelta(days=1)
         return designations.act(session, SYSTEM, designation, "expire", datetime(end.year, end.month, end.day, tzinfo=CHINA))
     raise ValueError(state)
-
-
-def enterprise_of(session: Session, applicant: User) -> Enterprise:
-    return session.get(Enterprise, applicant.enterprise_id)
-
-
-__all__ = ["Review", "notices"]

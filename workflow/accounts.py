@@ -8,7 +8,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -397,7 +396,3 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
         row.last_used_at = now
     return row.user
-
-
-def describe(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "role": str(user.role), "name": user.display_name}

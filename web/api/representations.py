@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from models import (Application, Certificate, Designation, Enterprise, Expert, Jurisdiction, Notice,
                     Programme, Review, TransitionLog, User)
-from models.enums import ReviewState, Role
+from models.enums import ReviewState
 from workflow import applications, designations
-from workflow.actors import Actor, is_role
+from workflow.actors import Actor
 
 
 def _iso(value: Any) -> str | None:
@@ -159,7 +159,3 @@ def notice(n: Notice, *, staff: bool = False) -> dict[str, Any]:
                         "filed_at": _iso(o.filed_at), "resolution": o.resolution}
                        for o in n.objections],
     }
-
-
-def can_see_all_notice_details(actor: Actor | None) -> bool:
-    return is_role(actor, Role.staff)
