@@ -36,11 +36,11 @@ def _database() -> Iterator[Any]:
 
 
 def _configure_runtime(factory: Any) -> None:
+    from web.config import storage
     from workflow import runtime
-    from workflow.storage import LocalStorage
 
     config = from_environment()
-    runtime.configure(runtime.Runtime(factory=factory, storage=LocalStorage(config["STORAGE_DIR"]),
+    runtime.configure(runtime.Runtime(factory=factory, storage=storage(config),
                                       base_url=config["BASE_URL"], redis_url=config["REDIS_URL"],
                                       secret_key=config["SECRET_KEY"]))
 
@@ -138,7 +138,10 @@ def _parse_time(at: str | None) -> datetime:
     return moment
 
 
-def _relay(factory: Any) -> int:
+def _relay(factory: Any, *, recover_after: float | None = None) -> int:
+    """Move pending outbox items on; with `recover_after` (seconds) first re-queue lost jobs."""
+    from datetime import timedelta
+
     from workflow import outbox
 
     config = from_environment()
@@ -146,8 +149,10 @@ def _relay(factory: Any) -> int:
     if config["REDIS_URL"]:
         from redis import Redis
 
-        connection = Redis.from_url(config["REDIS_URL"])
+        connection = Redis.from_url(config["REDIS_URL"], socket_timeout=10, socket_connect_timeout=5)
     try:
+        if connection is not None and recover_after is not None:
+            outbox.recover(factory, connection, stale_after=timedelta(seconds=recover_after))
         return outbox.relay(factory, connection)
     finally:
         if connection is not None:
@@ -231,8 +236,11 @@ def worker(burst: bool) -> None:
 @main.command()
 @click.option("--interval", default=30.0, help="seconds between rounds")
 @click.option("--once", is_flag=True)
-def scheduler(interval: float, once: bool) -> None:
-    """Relay the outbox and run the tick, every --interval seconds."""
+@click.option("--recover-after", default=60.0, show_default=True,
+              help="seconds after which a relayed job no worker holds is looked at again, and put back on its "
+                   "queue when Redis lost it or its worker died")
+def scheduler(interval: float, once: bool, recover_after: float) -> None:
+    """Run the tick, re-queue lost jobs and relay the outbox, every --interval seconds."""
     from workflow.db import unit_of_work
     from workflow.tick import tick as run_tick
 
@@ -242,9 +250,12 @@ def scheduler(interval: float, once: bool) -> None:
             try:
                 with unit_of_work(factory) as session:
                     run_tick(session, datetime.now(timezone.utc))
-                _relay(factory)
             except Exception as error:  # keep the scheduler alive; the next round retries
-                _say(f"scheduler round failed: {error}")
+                _say(f"scheduler tick failed: {error}")
+            try:
+                _relay(factory, recover_after=recover_after)
+            except Exception as error:
+                _say(f"scheduler relay failed: {error}")
             if once:
                 return
             time.sleep(interval)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Certificate, CertificateSequence, Designation
 from models.enums import KIND_CODES, KIND_LABELS, TIER_LABELS, CertificateStatus
-from workflow import outbox, signing
+from workflow import notifications, outbox, signing
 from workflow.clock import local_date
 from workflow.clock import now as utc_now
 
@@ -118,6 +118,12 @@ def render(session: Session, certificate_id: int) -> str:
         session, designation.jurisdiction_code, certificate.payload, moment)
     certificate.status = CertificateStatus.issued
     certificate.issued_at = moment
+    notifications.notify(
+        session, notifications.enterprise_users(session, designation.enterprise_id),
+        key=f"certificate-issued-{certificate.id}", subject=f"证书已签发：{certificate.number}",
+        body=f"{view.issuer}为“{certificate.holder}”签发的{view.kind_label}证书已生成，可下载电子证书。",
+        link=f"/certificates/{certificate.number}.pdf", now=moment,
+    )
     return "issued"
 
 

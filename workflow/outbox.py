@@ -3,11 +3,15 @@
 With Redis the relay puts each item on its RQ queue under a deterministic job id; without
 Redis (the embedded default) it performs the item in-process. Either way `perform` runs an
 item at most once to completion: it locks the row and returns early when it is done.
+
+A job lost with Redis, or abandoned by a worker that died in the middle of it, is put back on
+its queue under the same job id by `recover`, which the scheduler runs every round.
 """
 from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +26,10 @@ log = logging.getLogger(__name__)
 
 QUEUES = ("evaluations", "certificates", "notifications")
 MAX_INLINE_ATTEMPTS = 3
+RETRY_INTERVALS = [5, 30, 120]  # seconds before RQ's 2nd, 3rd and 4th attempt
+# How long a relayed item may sit without a worker holding it before `recover` looks at it:
+# longer than a worker takes from marking a job started to locking its row.
+STALE_AFTER = timedelta(minutes=1)
 JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # RQ accepts letters, digits, _ and - only
 
 
@@ -68,28 +76,105 @@ def relay(factory: sessionmaker[Session], redis_connection: Any = None, limit: i
 
 def _enqueue(factory: sessionmaker[Session], item_id: int, redis_connection: Any) -> bool:
     from redis.exceptions import RedisError
-    from rq import Queue, Retry
 
     with unit_of_work(factory) as session:
         item = session.get(OutboxItem, item_id, with_for_update={"skip_locked": True})
         if item is None or item.state is not OutboxState.pending:
             return True
         try:
-            Queue(item.queue, connection=redis_connection).enqueue_call(
-                "workflow.outbox.perform",
-                args=(item.id,),
-                job_id=item.job_id,
-                retry=Retry(max=3, interval=[5, 30, 120]),
-                timeout=300,
-                result_ttl=86400,
-                failure_ttl=7 * 86400,
-            )
+            _put(item, redis_connection)
         except RedisError as error:
             log.warning("Redis unavailable, outbox item %s stays pending: %s", item_id, error)
             return False
         item.state = OutboxState.relayed
         item.relayed_at = utc_now()
         return True
+
+
+def _put(item: OutboxItem, redis_connection: Any) -> None:
+    from rq import Queue, Retry
+
+    Queue(item.queue, connection=redis_connection).enqueue_call(
+        "workflow.outbox.perform",
+        args=(item.id,),
+        job_id=item.job_id,
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        timeout=300,
+        result_ttl=86400,
+        failure_ttl=7 * 86400,
+    )
+
+
+def recover(factory: sessionmaker[Session], redis_connection: Any, *, stale_after: timedelta = STALE_AFTER,
+            now: datetime | None = None, limit: int = 100) -> int:
+    """Put relayed items whose job was lost or abandoned back on their queue, under the same id.
+
+    A running job holds its outbox row locked from start to commit (`perform`), so a relayed row
+    nobody holds, relayed more than `stale_after` ago, is still waiting in the queue or was lost:
+    with Redis (no such job), or with a worker that died mid-job (started, silent since, or failed
+    as abandoned). Running it again is safe: `perform` returns early once the item is done. An item
+    whose job itself raised on every attempt is marked failed instead, for someone to look at.
+    """
+    from redis.exceptions import RedisError
+
+    cutoff = (now or utc_now()) - stale_after
+    with unit_of_work(factory) as session:
+        candidates = list(session.scalars(
+            select(OutboxItem.id)
+            .where(OutboxItem.state == OutboxState.relayed, OutboxItem.relayed_at < cutoff)
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        ))
+    recovered = 0
+    for item_id in candidates:
+        try:
+            recovered += _recover_one(factory, item_id, redis_connection, cutoff)
+        except RedisError as error:
+            log.warning("Redis unavailable, outbox recovery stops at item %s: %s", item_id, error)
+            break
+    return recovered
+
+
+def _recover_one(factory: sessionmaker[Session], item_id: int, redis_connection: Any, cutoff: datetime) -> int:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    with unit_of_work(factory) as session:
+        item = session.get(OutboxItem, item_id, with_for_update={"skip_locked": True})
+        if item is None or item.state is not OutboxState.relayed:
+            return 0  # a worker holds it, or it finished meanwhile
+        try:
+            job: Job | None = Job.fetch(item.job_id, connection=redis_connection)
+        except NoSuchJobError:
+            job = None
+        if job is None:
+            reason = "job lost from Redis"
+        else:
+            status = job.get_status()
+            if status == JobStatus.STARTED and _silent_since(job, cutoff):
+                reason = "worker died during the job"
+            elif status == JobStatus.FAILED and item.attempts <= len(RETRY_INTERVALS):
+                reason = "job abandoned"  # failed without raising each time: its workers died
+            elif status == JobStatus.FAILED:
+                item.state = OutboxState.failed
+                log.error("outbox item %s failed on every attempt: %s", item.id, item.last_error)
+                return 0
+            else:
+                return 0  # queued, scheduled for a retry, finished or stopped on purpose
+            job.delete()
+        _put(item, redis_connection)
+        item.relayed_at = utc_now()
+        log.warning("outbox item %s (%s) queued again: %s", item.id, item.job_id, reason)
+        return 1
+
+
+def _silent_since(job: Any, cutoff: datetime) -> bool:
+    moments = [moment for moment in (job.last_heartbeat, job.started_at) if moment is not None]
+    return not moments or max(_aware(moment) for moment in moments) < cutoff
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def perform(item_id: int) -> str:
