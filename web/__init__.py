@@ -6,7 +6,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
-from web.config import ROOT, from_environment
+from web.config import ROOT, from_environment, storage
 
 csrf = CSRFProtect()
 
@@ -21,7 +21,6 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     from web.state import AppState
     from workflow import runtime
     from workflow.db import make_engine, session_factory
-    from workflow.storage import LocalStorage
 
     app = Flask(
         __name__,
@@ -39,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     factory = factory or session_factory(engine)
     app.extensions["greencert"] = AppState(engine, factory, app.config["REDIS_URL"])
     runtime.configure(runtime.Runtime(
-        factory=factory, storage=LocalStorage(app.config["STORAGE_DIR"]),
+        factory=factory, storage=storage(app.config),
         base_url=app.config["BASE_URL"], redis_url=app.config["REDIS_URL"],
         secret_key=app.config["SECRET_KEY"],
     ))

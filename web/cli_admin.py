@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from web.cli import _database, _say, main
-from web.config import from_environment
+from web.config import from_environment, storage
+from workflow.storage import Storage
 
 
 @main.group()
@@ -34,10 +35,18 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+def _file_store() -> Storage:
+    try:
+        return storage(from_environment())
+    except ValueError as error:
+        _say(f"refused: {error}")
+        sys.exit(2)
+
+
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(file: Path) -> None:
-    """Write the database and the stored files (STORAGE_DIR) to one archive FILE (.tar.gz)."""
+    """Write the database and every stored file (STORAGE_DIR or STORAGE_URL) to one archive FILE."""
     from workflow import backup as archive
     from workflow.clock import now
     from workflow.errors import WorkflowError
@@ -47,7 +56,7 @@ def backup(file: Path) -> None:
         sys.exit(2)
     try:
         with _database() as factory:
-            result = archive.backup(factory.kw["bind"], from_environment()["STORAGE_DIR"], file, now())
+            result = archive.backup(factory.kw["bind"], _file_store(), file, now())
     except WorkflowError as error:
         _say(f"refused: {error.message}")
         sys.exit(2)
@@ -59,13 +68,13 @@ def backup(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="replace the data and files already there")
 def restore(file: Path, force: bool) -> None:
-    """Load a backup FILE into a migrated, empty database and STORAGE_DIR (or replace, with --force)."""
+    """Load a backup FILE into a migrated, empty database and file store (or replace, with --force)."""
     from workflow import backup as archive
     from workflow.errors import WorkflowError
 
     try:
         with _database() as factory:
-            result = archive.restore(factory.kw["bind"], from_environment()["STORAGE_DIR"], file, force=force)
+            result = archive.restore(factory.kw["bind"], _file_store(), file, force=force)
     except WorkflowError as error:
         _say(f"refused: {error.message}")
         sys.exit(2)

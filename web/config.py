@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from workflow.storage import Storage, open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +29,12 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def storage(config: Mapping[str, Any]) -> Storage:
+    """The file store the configuration names: the S3 bucket of STORAGE_URL, else STORAGE_DIR."""
+    return open_storage(config.get("STORAGE_URL"), config["STORAGE_DIR"],
+                        endpoint_url=config.get("S3_ENDPOINT_URL"))
+
+
 def from_environment() -> dict[str, Any]:
     instance = instance_dir()
     return {
@@ -33,6 +42,10 @@ def from_environment() -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SECRET_KEY": _secret_key(instance),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance / "files"),
+        # s3://bucket/prefix keeps the files in an S3-compatible object store instead of
+        # STORAGE_DIR; S3_ENDPOINT_URL names a store other than AWS (MinIO, OSS, COS, ...).
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

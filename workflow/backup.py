@@ -3,9 +3,10 @@
 The archive is a gzip'd tar holding `manifest.json` (format, source, schema revision, row
 counts and the SHA-256 of every member), `database/<table>.jsonl` (one JSON object a row,
 tables in dependency order, rows in an order that can be inserted as they come) and
-`files/<key>` (the evidence and certificates under STORAGE_DIR). JSON values carry no backend
-type, so a backup of SQLite restores into PostgreSQL and back. Restoring checks every checksum
-before it touches anything, and needs a database migrated to the same revision.
+`files/<key>` (the evidence and certificates of the file store, STORAGE_DIR or the S3 bucket of
+STORAGE_URL). JSON values carry no backend type, so a backup of SQLite restores into PostgreSQL
+and back, and a backup of a directory restores into a bucket and back. Restoring checks every
+checksum before it touches anything, and needs a database migrated to the same revision.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import base64
 import hashlib
 import io
 import json
-import shutil
 import tarfile
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -44,7 +44,7 @@ from sqlalchemy import (
 
 from models import Base
 from workflow.errors import Invalid, NotPossible
-from workflow.storage import LocalStorage
+from workflow.storage import LocalStorage, Storage
 
 FORMAT = "greencert-backup/1"
 MANIFEST = "manifest.json"
@@ -165,16 +165,15 @@ def _dump_table(tar: tarfile.TarFile, connection: Connection, table: Table, now:
     return {"name": table.name, "rows": rows, "member": member.name, "sha256": digest.hexdigest()}
 
 
-def _stored_files(root: Path) -> list[Path]:
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+def _store(storage: Storage | str | Path) -> Storage:
+    """The file store itself, or a directory to be used as one."""
+    return LocalStorage(storage) if isinstance(storage, (str, Path)) else storage
 
 
-def backup(engine: Engine, storage_dir: str | Path, target: str | Path, now: datetime) -> dict[str, Any]:
+def backup(engine: Engine, storage: Storage | str | Path, target: str | Path, now: datetime) -> dict[str, Any]:
     """Write the archive to `target` (atomically: a partial archive never has its final name)."""
     target = Path(target)
-    root = Path(storage_dir).resolve()
+    storage = _store(storage)
     manifest: dict[str, Any] = {"format": FORMAT, "created_at": now.isoformat(), "tables": [], "files": []}
     partial = target.with_name(f".{target.name}.partial")
     with engine.connect() as connection:
@@ -188,10 +187,11 @@ def backup(engine: Engine, storage_dir: str | Path, target: str | Path, now: dat
             with tarfile.open(partial, "w:gz") as tar:
                 for table in tables():
                     manifest["tables"].append(_dump_table(tar, connection, table, now))
-                for path in _stored_files(root):
-                    data = path.read_bytes()
-                    key = path.relative_to(root).as_posix()
-                    _add(tar, f"files/{key}", data, path.stat().st_mtime)
+                for key in storage.keys():
+                    stored = storage.open(key)
+                    with stored.stream:
+                        data = stored.stream.read()
+                    _add(tar, f"files/{key}", data, stored.modified.timestamp())
                     manifest["files"].append({"key": key, "size": len(data), "sha256": _sha256(data)})
                 _add(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"),
                      now.timestamp())
@@ -284,10 +284,12 @@ def _insert(table: Table) -> Any:
     })
 
 
-def restore(engine: Engine, storage_dir: str | Path, source: str | Path, *, force: bool = False) -> dict[str, Any]:
-    """Load the archive into a migrated database that is empty (or anything, with `force`)."""
+def restore(engine: Engine, storage: Storage | str | Path, source: str | Path, *,
+            force: bool = False) -> dict[str, Any]:
+    """Load the archive into a migrated database and file store that are empty (or anything,
+    with `force`)."""
     source = Path(source)
-    storage = LocalStorage(storage_dir)
+    storage = _store(storage)
     if not source.is_file():
         raise Invalid(f"{source} does not exist")
     with tempfile.TemporaryDirectory(prefix="greencert-restore-") as scratch:
@@ -306,9 +308,9 @@ def restore(engine: Engine, storage_dir: str | Path, source: str | Path, *, forc
                 raise NotPossible("the backup's tables differ from this version's: "
                                   f"{', '.join(sorted(set(listed) ^ known))}")
             occupied = _occupied(connection)
-            files_present = bool(_stored_files(storage.root))
-            if (occupied or files_present) and not force:
-                what = f"rows in {', '.join(occupied)}" if occupied else f"files under {storage.root}"
+            present = storage.keys()
+            if (occupied or present) and not force:
+                what = f"rows in {', '.join(occupied)}" if occupied else f"files in {storage.describe()}"
                 raise NotPossible(f"the target is not empty ({what}); restore with --force to replace it")
             for table in reversed(tables()):
                 connection.execute(table.delete())
@@ -320,9 +322,7 @@ def restore(engine: Engine, storage_dir: str | Path, source: str | Path, *, forc
                     connection.execute(statement, batch)
             if connection.dialect.name == "postgresql":
                 _reset_sequences(connection)
-            if files_present:
-                for child in storage.root.iterdir():
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            storage.delete(set(present) - {entry["key"] for entry in manifest["files"]})
             for entry in manifest["files"]:
                 storage.save(entry["key"], (unpacked / "files" / entry["key"]).read_bytes())
     return summary(manifest)

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.storage import LocalStorage
+from workflow.storage import Storage
 
 
 @dataclass
 class Runtime:
     factory: sessionmaker[Session]
-    storage: LocalStorage
+    storage: Storage
     base_url: str = "http://127.0.0.1:5000"
     redis_url: str | None = None
     secret_key: str = ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request, send_file
+from flask import Response, jsonify, request
 from sqlalchemy import select
 
 import evaluators
@@ -14,6 +14,7 @@ from web.api import bp
 from web.api import representations as rep
 from web.api.spec import openapi, parse, route
 from web.auth import Unauthorized, current_actor, login_required, sign_in
+from web.downloads import send_stored
 from web.schemas import (
     ActionIn,
     ApplicationIn,
@@ -167,9 +168,8 @@ def download_evidence(evidence_id: int) -> Any:
     if evidence is None:
         raise NotFound("文件不存在")
     applications.load(db.session(), current_actor(), evidence.application_id)
-    path = runtime.current().storage.path(f"evidence/{evidence.stored_name}")
-    return send_file(path, mimetype=evidence.content_type, as_attachment=True,
-                     download_name=evidence.original_name)
+    return send_stored(f"evidence/{evidence.stored_name}", mimetype=evidence.content_type,
+                       download_name=evidence.original_name)
 
 
 @route(bp, "/applications/<int:application_id>/actions/<trigger>", "POST",
@@ -225,8 +225,8 @@ def objection_evidence(objection_id: int, index: int) -> Any:
         raise NotFound("文件不存在")
     applications.load(db.session(), current_actor(), objection.application_id)
     item = objection.evidence[index]
-    return send_file(runtime.current().storage.path(f"objections/{item['stored_name']}"),
-                     mimetype=item["content_type"], as_attachment=True, download_name=item["name"])
+    return send_stored(f"objections/{item['stored_name']}", mimetype=item["content_type"],
+                       download_name=item["name"])
 
 
 @route(bp, "/objections/<int:objection_id>/actions/dismiss", "POST", "异议不成立（工作人员）", body=ActionIn)

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from models import Designation, Notice
 from models.enums import CertificateStatus, DesignationState
 from web import db
 from web.api import representations as rep
+from web.downloads import send_stored
 from web.pages import bp
 from web.pages.forms import field_errors
 from web.uploads import accept_all, described, store
-from workflow import applications, certificates, notices, runtime
+from workflow import applications, certificates, notices
 from workflow.clock import local_date, now
 from workflow.errors import WorkflowError
 
@@ -136,5 +137,5 @@ def certificate_pdf(number: str) -> Any:
     certificate = certificates.find(db.session(), number)
     if certificate is None or certificate.status is not CertificateStatus.issued:
         abort(404)
-    path = runtime.current().storage.path(certificate.pdf_path or "")
-    return send_file(path, mimetype="application/pdf", download_name=f"{number}.pdf")
+    return send_stored(certificate.pdf_path or "", mimetype="application/pdf", download_name=f"{number}.pdf",
+                       as_attachment=False)
