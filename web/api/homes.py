@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, send_file
+from flask import jsonify, request
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import Select, func, select
 
@@ -16,7 +16,8 @@ from web.api import bp
 from web.api import representations as rep
 from web.api.spec import route
 from web.auth import current_actor, login_required
-from workflow import certificates, jurisdictions, notices, runtime
+from web.downloads import send_stored
+from workflow import certificates, jurisdictions, notices
 from workflow.errors import NotFound
 
 
@@ -135,6 +136,5 @@ def certificate_pdf(number: str) -> Any:
     certificate = certificates.find(db.session(), number)
     if certificate is None or certificate.status is not CertificateStatus.issued:
         raise NotFound(f"证书编号“{number}”没有可下载的证书")
-    path = runtime.current().storage.path(certificate.pdf_path or "")
-    return send_file(path, mimetype="application/pdf", download_name=f"{number}.pdf")
+    return send_stored(certificate.pdf_path or "", mimetype="application/pdf", download_name=f"{number}.pdf")
 
