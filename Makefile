@@ -12,7 +12,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PORT ?= 5000
 
-.PHONY: demo test system venv services lint clean
+.PHONY: demo test system venv services lint clean bench
 
 demo: system venv
 	$(BIN)/greencert demo --port $(PORT)
@@ -45,6 +45,14 @@ services:
 	  command -v redis-server >/dev/null && $(SUDO) mkdir -p /var/lib/redis /var/log/redis && \
 	  $(SUDO) redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
 	    --dir /var/lib/redis --logfile /var/log/redis/ci.log; sleep 1; }
+
+# Benchmarks (tests/benchmarks): a generated dataset in its own database, greencert_bench,
+# dropped and created afresh; SCALE=small takes a tenth of the data. Writes bench-results.json.
+bench: system venv services
+	@command -v wrk >/dev/null || { \
+	  echo "installing Debian packages: wrk"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q wrk; }
+	$(BIN)/python -m tests.benchmarks --scale $(or $(SCALE),full) --output bench-results.json
 
 lint: venv
 	$(BIN)/lint-imports

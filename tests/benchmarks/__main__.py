@@ -1,0 +1,101 @@
+"""`python -m tests.benchmarks [--scale small]`: generate, measure, print, write bench-results.json."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from redis import Redis
+from sqlalchemy.engine import make_url
+
+from tests.benchmarks import dataset, measures, report
+from workflow.db import make_engine, session_factory
+
+SCALES = {"full": 1.0, "small": 0.1}
+GOALS = {"read": (">=", 0.5), "list": (">=", 0.3), "transition": (">=", 0.5), "certificate": ("<=", 1.3),
+         "reevaluation": ("<=", 2.0)}
+
+
+def recreate(url: str) -> None:
+    """Drop and create the benchmark's own database on the server of `url`."""
+    parsed = make_url(url)
+    admin = parsed.set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks", description=__doc__)
+    parser.add_argument("--scale", choices=SCALES, default="full")
+    parser.add_argument("--database-url", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/greencert_bench"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    parser.add_argument("--seconds", type=int, default=None, help="wrk duration per figure (default 10, small 5)")
+    parser.add_argument("--output", default="bench-results.json")
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    seconds = args.seconds or (10 if scale == 1.0 else 5)
+
+    say(f"creating the database {make_url(args.database_url).database} and the {args.scale} dataset")
+    recreate(args.database_url)
+    Redis.from_url(args.redis_url).flushdb()
+    engine = make_engine(args.database_url)
+    work = Path(tempfile.mkdtemp(prefix="greencert-bench-"))
+    try:
+        data = dataset.generate(engine, scale, datetime.now(timezone.utc))
+        say(f"dataset generated in {data.seconds:.1f} s: {data.counts}")
+        bench = measures.Bench(engine=engine, factory=session_factory(engine), database_url=args.database_url,
+                               redis_url=args.redis_url, storage_dir=work / "files", instance_dir=work / "instance",
+                               data=data, scale=scale, seconds=seconds)
+        (work / "instance").mkdir()
+        size = measures.database_size(bench)
+        figures: dict[str, Any] = {}
+        for name, measure in (("requests", measures.requests), ("transition", measures.transition),
+                              ("evaluations_per_second", measures.evaluations_per_second),
+                              ("panel_draw", lambda b: measures.panel_draw(b, figures["requests"]["list_page_ms"])),
+                              ("tick", measures.ticks), ("certificate", measures.certificate),
+                              ("reevaluation", measures.reevaluation)):
+            say(f"measuring {name}")
+            figures[name] = measure(bench)
+            say(f"{name}: {json.dumps(figures[name], ensure_ascii=False)}")
+        requests = figures.pop("requests")
+        figures["read"], figures["bare"] = requests["read"], requests["bare"]
+        figures["list"] = {"staff": requests["list"], "directory": requests["directory"],
+                           "page_ms": requests["list_page_ms"]}
+        results = {
+            "scale": args.scale, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "gunicorn_workers": measures.serving.WORKERS,
+                        "wrk_connections": measures.serving.CONNECTIONS, "wrk_seconds": seconds},
+            "dataset": {"counts": data.counts, "generation_seconds": round(data.seconds, 1),
+                        "database_bytes": size},
+            "ratios": {"read": requests["read"]["ratio"],
+                       "list": min(requests["list"]["ratio"], requests["directory"]["ratio"]),
+                       "transition": figures["transition"]["ratio"],
+                       "certificate": figures["certificate"]["ratio"],
+                       "reevaluation": figures["reevaluation"]["ratio"]},
+            "goals": {k: f"{op} {v}" for k, (op, v) in GOALS.items()},
+            "figures": figures,
+        }
+        Path(args.output).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        print(report.table(results, GOALS))
+        say(f"written to {args.output}")
+    finally:
+        engine.dispose()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

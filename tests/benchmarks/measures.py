@@ -1,0 +1,380 @@
+"""Each figure of the benchmark, measured against its bare baseline in the same run.
+
+Request figures are throughputs (ours ÷ bare, higher is better); job figures are times
+(ours ÷ bare, lower is better). Every measurement leaves the dataset as the next one expects it.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+import evaluators
+from evaluators.examples import example_document
+from models import Application, Certificate, Designation, OutboxItem, User, YearlyReport
+from models.enums import CertificateStatus, OutboxState, ReportState
+from models.log import TransitionLog, chain_hash
+from tests.benchmarks import serving
+from tests.benchmarks.dataset import Builder, Generated
+from workflow import accounts, applications, certificates, outbox, panels, runtime
+from workflow.clock import CHINA, local_date, now
+from workflow.db import unit_of_work
+from workflow.storage import LocalStorage
+from workflow.tick import tick
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Bench:
+    """The database, Redis and files of one run, and how long and how much to measure."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+    database_url: str
+    redis_url: str
+    storage_dir: Path
+    instance_dir: Path
+    data: Generated
+    scale: float
+    seconds: int  # wrk duration per figure
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
+                "STORAGE_DIR": str(self.storage_dir), "GREENCERT_INSTANCE": str(self.instance_dir),
+                "SECRET_KEY": "bench-secret-key-not-for-production", "BASE_URL": "http://127.0.0.1:5000"}
+
+    def count(self, scaled: int, least: int = 1) -> int:
+        return max(least, round(scaled * self.scale))
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def staff_user(session: Session, code: str) -> User:
+    return session.scalars(select(User).where(User.username == f"bench_staff_{code}")).one()
+
+
+# 1 and 2: reading an application, the staff list and the public directory --------------------------
+
+def requests(bench: Bench) -> dict[str, Any]:
+    data = bench.data
+    with unit_of_work(bench.factory) as session:
+        token = accounts.issue_token(session, staff_user(session, "330000"), now(), label="bench")
+    auth = {"Authorization": f"Bearer {token}"}
+    step = max(1, len(data.readable) // 500)
+    ids = data.readable[::step][:500]
+    lists = [f"/api/v1/applications?per_page=50&page={page}&sort={sort}{extra}"
+             for page in (1, 2, 3, 5, 10)
+             for sort, extra in (("-id", ""), ("-submitted_at", "&state=submitted"), ("name", "&kind=factory"),
+                                 ("-auto_score", "&state=designated"), ("-id", "&jurisdiction=330100"))]
+    directory = [f"/api/v1/directory?per_page=50&page={page}{extra}"
+                 for page in (1, 2, 4)
+                 for extra in ("", "&q=建材", "&kind=factory&status=active", "&jurisdiction=330100",
+                               "&tier=city&q=杭州")]
+    figures: dict[str, Any] = {}
+    with serving.gunicorn("tests.benchmarks.bare:app", bench.env) as base:
+        bare = [f"/bare/applications/{i}" for i in ids]
+        checked(base, bare[0], {})
+        figures["bare"] = serving.wrk(base, bare, bench.seconds).as_dict()
+    with serving.gunicorn("web.wsgi:app", bench.env) as base:
+        for name, paths, headers in (("read", [f"/api/v1/applications/{i}" for i in ids], auth),
+                                     ("list", lists, auth), ("directory", directory, {})):
+            checked(base, paths[0], headers)
+            figures[name] = serving.wrk(base, paths, bench.seconds, headers).as_dict()
+            if figures[name]["non_2xx"]:
+                raise RuntimeError(f"{name}: {figures[name]['non_2xx']} requests failed")
+        figures["list_page_ms"] = round(serving.median_latency_ms(base + lists[0], auth), 2)
+    bare_rate = figures["bare"]["requests_per_second"]
+    for name in ("read", "list", "directory"):
+        figures[name]["ratio"] = round(figures[name]["requests_per_second"] / bare_rate, 3)
+    return figures
+
+
+def checked(base: str, path: str, headers: dict[str, str]) -> None:
+    """One request before the load: a benchmark of error pages would measure nothing."""
+    import urllib.request
+    from urllib.parse import quote
+
+    request = urllib.request.Request(base + quote(path, safe="/?&=-_"), headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status}")
+
+
+# 3: a transition through the service layer against raw SQL -----------------------------------------
+
+def transition(bench: Bench) -> dict[str, Any]:
+    """`accept` (submitted → evaluating): permission, machine, log row, outbox row, commit."""
+    ready = bench.data.accept_ready
+    count = min(len(ready) // 2, bench.count(1000, 50))
+    service_ids, raw_ids = ready[:count], ready[count:2 * count]
+
+    def service() -> None:
+        for app_id in service_ids:
+            with unit_of_work(bench.factory) as session:
+                app = session.get(Application, app_id, with_for_update=True)
+                actor = staff_user(session, app.programme.jurisdiction_code)
+                app = applications.load(session, actor, app_id, for_update=True)
+                applications.act(session, actor, app, "accept", now())
+
+    def raw() -> None:
+        connection = bench.engine.raw_connection()
+        try:
+            for app_id in raw_ids:
+                raw_accept(connection.driver_connection, app_id)
+        finally:
+            connection.close()
+
+    service_seconds, raw_seconds = timed(service), timed(raw)
+    with unit_of_work(bench.factory) as session:  # the evaluations these caused are not measured here
+        session.execute(update(OutboxItem).where(OutboxItem.state == OutboxState.pending)
+                        .values(state=OutboxState.done))
+    service_rate, raw_rate = count / service_seconds, count / raw_seconds
+    return {"transitions": count, "service_per_second": round(service_rate, 1),
+            "raw_sql_per_second": round(raw_rate, 1), "ratio": round(service_rate / raw_rate, 3)}
+
+
+def raw_accept(connection: Any, app_id: int) -> None:
+    """The same writes as the service's `accept`, by hand, in one transaction."""
+    moment = now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT state, submitted_at FROM applications WHERE id = %s FOR UPDATE", (app_id,))
+        state, submitted_at = cursor.fetchone()
+        cursor.execute("UPDATE applications SET state = 'evaluating', version = version + 1, updated_at = %s "
+                       "WHERE id = %s", (moment, app_id))
+        cursor.execute("SELECT pg_advisory_xact_lock('transition_log'::regclass::oid::bigint)")
+        cursor.execute("SELECT hash FROM transition_log ORDER BY id DESC LIMIT 1")
+        prev = cursor.fetchone()[0]
+        row = {"entity": "application", "entity_id": app_id, "trigger": "accept", "from_state": state,
+               "to_state": "evaluating", "actor_id": None, "actor_label": "工作人员", "reason": "", "details": {},
+               "at": moment}
+        digest = chain_hash(TransitionLog.chain_fields, row, prev)
+        cursor.execute("INSERT INTO transition_log (entity, entity_id, trigger, from_state, to_state, actor_id, "
+                       "actor_label, reason, details, at, prev_hash, hash) "
+                       "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '{}', %s, %s, %s)",
+                       (*[row[k] for k in ("entity", "entity_id", "trigger", "from_state", "to_state", "actor_id",
+                                          "actor_label", "reason")], moment, prev, digest))
+        job_id = f"evaluate_application-{app_id}-{int(submitted_at.timestamp())}-raw"
+        cursor.execute("INSERT INTO outbox (job_id, queue, function, args, state, attempts, last_error, created_at) "
+                       "VALUES (%s, 'evaluations', 'evaluate_application', %s, 'done', 0, '', %s)",
+                       (job_id, f"[{app_id}]", moment))
+    connection.commit()
+
+
+# Workers ----------------------------------------------------------------------------------------------
+
+@contextmanager
+def workers(bench: Bench, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`greencert worker` processes on the benchmark's database and Redis."""
+    command = [str(Path(sys.executable).with_name("greencert")), "worker"]
+    started = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **bench.env}, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+    try:
+        time.sleep(2)  # imports and the Redis handshake, before the clock starts
+        yield started
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def process_tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (RQ forks a work horse per job)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        # A process that has just exited (a finished work horse) has no VmRSS line left.
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0)
+        pids += [int(c) for c in children]
+    return total / 1024
+
+
+def relay_all(bench: Bench) -> None:
+    from redis import Redis
+
+    connection = Redis.from_url(bench.redis_url)
+    try:
+        while outbox.relay(bench.factory, connection, limit=500):
+            pass
+    finally:
+        connection.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, during: Callable[[], None] = lambda: None) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the jobs did not finish in time")
+        during()
+        time.sleep(0.2)
+
+
+# 4: a certificate job end to end against a bare WeasyPrint render ------------------------------------
+
+def certificate(bench: Bench) -> dict[str, Any]:
+    from weasyprint import HTML
+
+    from workflow import certificate_pdf as pdf
+
+    count = bench.count(500, 50)
+    chosen = bench.data.designations[:count]
+    with bench.factory() as session:
+        designation = session.get(Designation, chosen[0])
+        view = pdf.CertificateView(
+            number="330100-GF-2026-9999", holder=designation.enterprise.name, uscc=designation.enterprise.uscc,
+            kind_label="绿色低碳工厂", tier_label="市级", issuer=designation.jurisdiction.bureau_name,
+            valid_from=designation.valid_from, valid_until=designation.valid_until,
+            verify_url="http://127.0.0.1:5000/verify/330100-GF-2026-9999", scope=designation.enterprise.address)
+    html = pdf._environment().get_template(pdf.CERTIFICATE_TEMPLATE).render(
+        view=view, title=f"{view.kind_label}证书", valid_from=pdf.chinese_date(view.valid_from),
+        valid_until=pdf.chinese_date(view.valid_until), qr_code=pdf._qr_code_data_uri(view.verify_url))
+    base_url = str(pdf.TEMPLATES_DIR / "certificates") + "/"
+    HTML(string=html, base_url=base_url).write_pdf()  # warm up
+    renders = [timed(lambda: HTML(string=html, base_url=base_url).write_pdf()) for _ in range(20)]
+    bare = statistics.median(renders)
+
+    runtime.configure(runtime.Runtime(factory=bench.factory, storage=LocalStorage(bench.storage_dir),
+                                      redis_url=bench.redis_url, secret_key=bench.env["SECRET_KEY"]))
+    peak = 0.0
+    with workers(bench, 1) as (worker,):
+        started = time.perf_counter()
+        with unit_of_work(bench.factory) as session:
+            issued = [certificates.supersede(session, session.get(Designation, d), now()).id for d in chosen]
+        relay_all(bench)
+
+        def done() -> bool:
+            with bench.factory() as session:
+                return session.scalar(select(func.count(Certificate.id)).where(
+                    Certificate.id.in_(issued), Certificate.status == CertificateStatus.issued)) == len(issued)
+
+        def sample() -> None:
+            nonlocal peak
+            peak = max(peak, process_tree_rss_mib(worker.pid))
+
+        wait_for(done, timeout=count * 5 + 60, during=sample)
+        elapsed = time.perf_counter() - started
+        after = process_tree_rss_mib(worker.pid)
+    per_job = elapsed / count
+    return {"certificates": count, "seconds": round(elapsed, 2), "per_certificate_ms": round(per_job * 1000, 1),
+            "bare_render_ms": round(bare * 1000, 1), "ratio": round(per_job / bare, 3),
+            "worker_peak_mib": round(peak, 1), "worker_after_mib": round(after, 1)}
+
+
+# 5: evaluations per second, and re-evaluating the yearly reports ---------------------------------------
+
+def evaluations_per_second(bench: Bench) -> dict[str, float]:
+    rates = {}
+    for guideline in evaluators.available():
+        document = example_document(guideline.key, "pass")
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < 2:
+            evaluators.evaluate(guideline.key, document, {}, 80.0)
+            done += 1
+        rates[guideline.key] = round(done / (time.perf_counter() - started), 1)
+    return rates
+
+
+def reevaluation(bench: Bench, worker_count: int = 2) -> dict[str, Any]:
+    report_ids = bench.data.reports
+    with bench.factory() as session:
+        rows = session.execute(
+            select(YearlyReport.data, YearlyReport.submitted_at, Application.guideline)
+            .join(Designation, YearlyReport.designation_id == Designation.id)
+            .join(Application, Designation.application_id == Application.id)
+            .where(YearlyReport.id.in_(report_ids))).all()
+
+    def loop() -> None:
+        for data, submitted_at, guideline in rows:
+            evaluators.evaluate(guideline, data, None, 80.0, as_of=local_date(submitted_at))
+
+    loop_seconds = timed(loop)
+    runtime.configure(runtime.Runtime(factory=bench.factory, storage=LocalStorage(bench.storage_dir),
+                                      redis_url=bench.redis_url, secret_key=bench.env["SECRET_KEY"]))
+    with workers(bench, worker_count):
+        started = time.perf_counter()
+        with unit_of_work(bench.factory) as session:
+            for report_id in report_ids:
+                outbox.add(session, "evaluate_report", [report_id], queue="evaluations", key=f"{report_id}-bench")
+
+        def done() -> bool:
+            with bench.factory() as session:
+                return not session.scalar(select(func.count(YearlyReport.id)).where(
+                    YearlyReport.id.in_(report_ids), YearlyReport.state == ReportState.submitted))
+
+        relay_all(bench)
+        wait_for(done, timeout=len(report_ids) + 120)
+        job_seconds = time.perf_counter() - started
+    return {"reports": len(report_ids), "workers": worker_count, "loop_seconds": round(loop_seconds, 2),
+            "job_seconds": round(job_seconds, 2), "ratio": round(job_seconds / loop_seconds, 3)}
+
+
+# 6: the panel draw, the tick -----------------------------------------------------------------------
+
+def panel_draw(bench: Bench, page_ms: float) -> dict[str, Any]:
+    """Draws over a pool of 5,000 experts (the 2,000 of the dataset and 3,000 more added for the
+    measurement), each rolled back; compared with a page request (issue #4)."""
+    pool = bench.count(5000, 50)
+    timings = []
+    with bench.factory() as session:
+        connection = session.connection().connection.driver_connection
+        extra = Builder(bench.engine, bench.scale, bench.data.now)
+        extra.start_ids(connection)
+        extra.password_hash = session.scalar(select(User.password_hash).where(User.username == "admin"))
+        extra.experts(connection, pool - bench.data.counts["experts"], prefix="bench_extra_expert")
+        session.execute(text("ANALYZE experts"))
+        for app_id in bench.data.drawable[:20]:
+            savepoint = session.begin_nested()
+            app = session.get(Application, app_id)
+            actor = staff_user(session, app.programme.jurisdiction_code)
+            timings.append(timed(lambda: panels.draw(session, actor, app, now(), seed=f"bench-{app_id}")))
+            savepoint.rollback()
+        session.rollback()
+    draw_ms = statistics.median(timings) * 1000
+    return {"pool": pool, "draws": len(timings), "draw_ms": round(draw_ms, 1), "page_ms": page_ms,
+            "ratio_to_page": round(draw_ms / page_ms, 2) if page_ms else None}
+
+
+def ticks(bench: Bench) -> dict[str, Any]:
+    """The tick today, and on 1 January when every live designation's yearly report opens; rolled back."""
+    moments = {"today": now(), "new_year": datetime(local_date(now()).year + 1, 1, 1, 9, tzinfo=CHINA)}
+    figures = {}
+    for name, moment in moments.items():
+        with bench.factory() as session:
+            runtime.configure(runtime.Runtime(factory=bench.factory, storage=LocalStorage(bench.storage_dir),
+                                              redis_url=bench.redis_url, secret_key=bench.env["SECRET_KEY"]))
+            figures[f"{name}_seconds"] = round(timed(lambda: tick(session, moment)), 2)
+            session.rollback()
+    with bench.factory() as session:
+        figures["designations"] = session.scalar(select(func.count(Designation.id)))
+    return figures
+
+
+def database_size(bench: Bench) -> int:
+    with bench.engine.connect() as connection:
+        return int(connection.scalar(text("SELECT pg_database_size(current_database())")))
