@@ -24,7 +24,7 @@ from models.enums import (
     Role,
     Tier,
 )
-from workflow import documents, jurisdictions, outbox, permissions
+from workflow import audit, documents, jurisdictions, notifications, outbox, permissions
 from workflow.actors import Actor, is_role
 from workflow.application_machine import TABLE
 from workflow.clock import local_date
@@ -248,8 +248,10 @@ def _after(session: Session, actor: Actor, app: Application, trigger: str,
     elif trigger == "request_clarification":
         app.clarification_question = ctx.reason
         app.clarification_answer = None
+        audit.application_event(session, "clarification_requested", app.id, now, actor=actor, question=ctx.reason)
     elif trigger == "answer_clarification":
         app.clarification_answer = ctx.reason
+        audit.application_event(session, "clarification_answered", app.id, now, actor=actor, answer=ctx.reason)
     elif trigger == "approve_for_notice" and not ctx.inputs.get("batch"):
         notices.open_notice(session, actor, [app], now)  # a batch opens one notice for all
     elif trigger == "uphold_objection":
@@ -259,6 +261,8 @@ def _after(session: Session, actor: Actor, app: Application, trigger: str,
         objection.resolved_by_id = actor.id
         objection.resolved_at = now
         app.notice_id = None
+        notifications.objection_decided(session, objection)
     elif trigger == "close_notice":
         app.designated_at = now
         designations.grant(session, app, now)
+    notifications.application_changed(session, app, trigger, ctx.reason, now)

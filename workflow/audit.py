@@ -3,6 +3,11 @@
 GB/T 22239-2019 8.1.4.3 requires security audit records that are protected against
 unexpected deletion, modification or overwriting; the chains (models/log.py) make any such
 change visible, and `verify` finds the first row where a chain breaks.
+
+Besides security events, the log holds every step of an expert review that is not a state of
+the application itself (those are in the transition log): invitation sent, accepted, declined,
+expired or withdrawn, replacement drawn, review submitted, clarification requested and
+answered, panel discussion opened and closed. Their subject is "application-<id>".
 """
 from __future__ import annotations
 
@@ -25,6 +30,20 @@ def record(session: Session, event: str, now: datetime, *, user: User | None = N
                      client_address=client[:64], details=details or {}, at=now)
     session.add(row)
     return row
+
+
+def review_event(session: Session, event: str, review: Any, now: datetime, *, actor: Any = None,
+                 **details: Any) -> AuditEvent:
+    """A step of one expert's review (评审过程记录), e.g. `invitation_accepted`."""
+    return application_event(session, event, review.application_id, now, actor=actor, review_id=review.id,
+                             label=review.label, expert_id=review.expert_id, **details)
+
+
+def application_event(session: Session, event: str, application_id: int, now: datetime, *,
+                      actor: Any = None, **details: Any) -> AuditEvent:
+    """A step of an application's review that is not a transition, e.g. `discussion_opened`."""
+    return record(session, event, now, user=actor if isinstance(actor, User) else None,
+                  subject=f"application-{application_id}", details=details)
 
 
 @dataclass(frozen=True)

@@ -67,5 +67,9 @@ def resolve(session: Session, actor: Actor, row: ChangeReport, *, accept: bool, 
         enterprise.address = row.changes.get("address", enterprise.address)
         if row.changes:
             certificates.supersede(session, designation, now)
+    notifications.notify(session, notifications.enterprise_users(session, designation.enterprise_id),
+                         key=f"change-{row.id}-resolved",
+                         subject=f"变更复核结果：{'已同意，证书将换发' if accept else '不予同意'}",
+                         body=f"复核意见：{row.resolution}", link=f"/designations/{designation.id}", now=now)
     session.flush()
     return row

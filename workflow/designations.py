@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Application, Designation, TransitionLog
 from models.enums import DesignationState, RevocationReason
-from workflow import certificates, permissions
+from workflow import certificates, notifications, permissions
 from workflow.actors import Actor
 from workflow.clock import add_years, local_date
 from workflow.designation_machine import TABLE
@@ -44,6 +44,7 @@ def grant(session: Session, app: Application, now: datetime) -> Designation:
         details={"application_id": app.id}, at=now,
     ))
     certificates.issue(session, designation, now)
+    notifications.designation_granted(session, designation, now)
     return designation
 
 
@@ -158,6 +159,7 @@ def _after(session: Session, actor: Actor, designation: Designation, trigger: st
     elif trigger == "renew":
         designation.valid_until = add_years(designation.valid_until, designation_validity(designation))
         certificates.supersede(session, designation, now)
+    notifications.designation_changed(session, designation, trigger, ctx.reason, actor.id, now)
 
 
 def designation_validity(designation: Designation) -> int:

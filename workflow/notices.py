@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Application, CalendarDay, Notice, Objection
 from models.enums import ApplicationState, NoticeState, ObjectionState
+from workflow import notifications
 from workflow.actors import Actor
 from workflow.calendar import add_working_days
 from workflow.clock import local_date
@@ -151,6 +152,7 @@ def file_objection(
     )
     session.add(objection)
     session.flush()
+    notifications.objection_filed(session, objection, now)
     return objection
 
 
@@ -170,5 +172,6 @@ def dismiss_objection(session: Session, actor: Actor, objection: Objection, reas
     objection.resolution = reason.strip()
     objection.resolved_by_id = actor.id
     objection.resolved_at = now
+    notifications.objection_decided(session, objection)
     session.flush()
     return objection

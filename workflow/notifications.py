@@ -1,27 +1,68 @@
-"""In-app notifications (站内消息): one per user and event, with a link to the action."""
+"""Notifications (站内消息与邮件): one per user and event, with a link straight to the action.
+
+Every message lands in the user's inbox and, when the user has an e-mail address, goes out by
+e-mail too: `notify` adds one `send_email` outbox item per message in the same transaction, so
+the e-mail is sent once the change commits, and only once (its key is the message's id).
+
+The events a person must act on, and who hears of them (the calls sit in the service
+functions named here):
+
+| event | who | where |
+|---|---|---|
+| application submitted, recommended upward | staff of the holding jurisdiction | `application_changed` |
+| returned for changes, clarification requested | the applicant | `application_changed` |
+| clarification answered | the panel's experts, the deciding staff | `application_changed` |
+| evaluation done: panel to draw / ineligible | deciding staff / the applicant | `application_changed` |
+| refused, on notice, rejected, objection upheld | the applicant | `application_changed` |
+| invitation to review, reminders, lapse | the expert | `panels.invite`, `reviews.tick` |
+| reviews complete (discussion needed), vacancy | deciding staff | `reviews`, `panels.replace` |
+| objection filed | deciding staff | `notices.file_objection` |
+| objection decided | the objector, when the contact is an e-mail | `objection_decided` |
+| designation granted, certificate issued | the holder | `designations.grant`, `certificates` |
+| rectification, suspension, reinstatement, revocation, expiry, renewal | the holder | `designation_changed` |
+| revocation proposed | the jurisdiction's other staff (a second person confirms) | `designation_changed` |
+| yearly report opened, due, overdue | the holder (overdue: staff too) | `reports` |
+| change reported / resolved | staff / the holder | `changes` |
+"""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Notification, User
-from models.enums import Role
+from models import Application, Designation, Notification, Objection, User
+from models.enums import KIND_LABELS, TIER_LABELS, ReviewState, Role
+from workflow import outbox
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def notify(session: Session, users: Iterable[User], *, key: str, subject: str, body: str = "",
            link: str = "", now: datetime) -> int:
-    """Add the message for each user once; the same key never notifies a user twice."""
+    """Add the message for each user once, and its e-mail; the same key never notifies a user twice."""
     added = 0
+    seen: set[int] = set()
     for user in users:
+        if user.id in seen:
+            continue
+        seen.add(user.id)
         exists = session.scalar(select(Notification.id).where(Notification.user_id == user.id,
                                                               Notification.key == key))
-        if exists is None:
-            session.add(Notification(user_id=user.id, key=key, subject=subject, body=body, link=link,
-                                     created_at=now))
-            added += 1
+        if exists is not None:
+            continue
+        message = Notification(user_id=user.id, key=key, subject=subject[:200], body=body, link=link,
+                               created_at=now)
+        session.add(message)
+        added += 1
+        if user.email and user.active:
+            session.flush()
+            outbox.add(session, "send_email", ["notification", message.id], queue="notifications",
+                       key=f"notification-{message.id}")
     return added
 
 
@@ -37,3 +78,153 @@ def staff_of(session: Session, jurisdiction_code: str) -> list[User]:
 def inbox(session: Session, user: User, limit: int = 50) -> list[Notification]:
     return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
                                 .order_by(Notification.id.desc()).limit(limit)))
+
+
+def email_in(contact: str) -> str | None:
+    """The e-mail address in an objector's free-text contact (电话或邮箱), if there is one."""
+    found = EMAIL.search(contact or "")
+    return found.group(0) if found else None
+
+
+# Applications -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    """Who hears of a change, and what they read: subject and body are `str.format` templates."""
+
+    audience: str  # applicant | holding_staff | deciding_staff | panel
+    subject: str
+    body: str = "{reason}"
+    link: str = "/applications/{id}"
+
+
+APPLICATION_EVENTS: dict[tuple[str, str], Event] = {
+    # (trigger, state reached) → the message
+    ("submit", "submitted"): Event(
+        "holding_staff", "待审核：{enterprise}提交了申报（申报 #{id}）",
+        "{programme}。请审核后推荐、受理或退回修改。"),
+    ("recommend", "submitted"): Event(
+        "holding_staff", "待审核：{enterprise}的申报已推荐至本级（申报 #{id}）",
+        "{programme}。请审核后继续推荐、受理或退回修改。"),
+    ("return_for_changes", "returned"): Event(
+        "applicant", "申报被退回修改（申报 #{id}）", "退回原因：{reason}\n请修改后重新提交。",
+        "/portal/applications/{id}/form"),
+    ("refuse", "rejected"): Event("applicant", "申报不予受理（申报 #{id}）", "理由：{reason}"),
+    ("complete_evaluation", "under_review"): Event(
+        "deciding_staff", "请抽取评审专家：{enterprise}（申报 #{id}）",
+        "自动评价符合条件（{auto_score}分），请抽取专家组。", "/applications/{id}#panel"),
+    ("complete_evaluation", "ineligible"): Event(
+        "applicant", "申报未通过自动评价（申报 #{id}）", "不符合条件的原因：{evaluation_reasons}"),
+    ("request_clarification", "awaiting_clarification"): Event(
+        "applicant", "专家组要求补充说明（申报 #{id}）", "需要补充说明的问题：{reason}\n请在申报页面提交补充说明。"),
+    ("answer_clarification", "under_review"): Event(
+        "panel", "申报单位已补充说明，评审继续（申报 #{id}）", "补充说明：{reason}"),
+    ("approve_for_notice", "public_notice"): Event(
+        "applicant", "申报已进入公示（申报 #{id}）", "公示期间如有异议，认定部门将核实处理。"),
+    ("reject", "rejected"): Event("applicant", "申报不予认定（申报 #{id}）", "理由：{reason}"),
+    ("uphold_objection", "under_review"): Event(
+        "applicant", "公示异议成立，申报退回评审（申报 #{id}）", "处理意见：{reason}"),
+}
+
+
+def application_changed(session: Session, app: Application, trigger: str, reason: str, now: datetime) -> int:
+    """Tell whoever must act next (or learns a decision) after `trigger` took the application on."""
+    event = APPLICATION_EVENTS.get((trigger, str(app.state)))
+    if event is None:
+        return 0
+    fields: dict[str, Any] = {
+        "id": app.id, "enterprise": app.enterprise.name, "programme": app.programme.title,
+        "reason": reason, "auto_score": f"{app.auto_score:g}" if app.auto_score is not None else "",
+        "evaluation_reasons": "；".join((app.evaluation or {}).get("reasons") or []) or "见评价结果",
+    }
+    key = f"application-{app.id}-{trigger}-{int(now.timestamp())}"
+    subject, body, link = (event.subject.format(**fields), event.body.format(**fields),
+                           event.link.format(**fields))
+    if event.audience == "panel":
+        sent = 0
+        for review in app.panel.reviews if app.panel is not None else []:
+            if review.state is ReviewState.accepted:
+                sent += notify(session, [review.expert.user], key=key, subject=subject, body=body,
+                               link=f"/desk/reviews/{review.id}", now=now)
+        return sent + notify(session, staff_of(session, app.programme.jurisdiction_code), key=key,
+                             subject=subject, body=body, link=link, now=now)
+    users = {
+        "applicant": lambda: enterprise_users(session, app.enterprise_id),
+        "holding_staff": lambda: staff_of(session, app.holding_jurisdiction_code),
+        "deciding_staff": lambda: staff_of(session, app.programme.jurisdiction_code),
+    }[event.audience]()
+    return notify(session, users, key=key, subject=subject, body=body, link=link, now=now)
+
+
+def objection_filed(session: Session, objection: Objection, now: datetime) -> int:
+    app = objection.application
+    return notify(session, staff_of(session, app.programme.jurisdiction_code),
+                  key=f"objection-{objection.id}-filed",
+                  subject=f"公示异议待处理：{app.enterprise.name}（申报 #{app.id}）",
+                  body=f"异议人：{objection.name}\n异议内容：{objection.content}\n"
+                       "请核实后认定异议成立或不成立；处理完毕前公示不能结束。",
+                  link=f"/applications/{app.id}", now=now)
+
+
+def objection_decided(session: Session, objection: Objection) -> bool:
+    """E-mail the objector the bureau's answer when the contact they left is an e-mail address."""
+    if email_in(objection.contact) is None:
+        return False
+    outbox.add(session, "send_email", ["objection_decided", objection.id], queue="notifications",
+               key=f"objection-{objection.id}-decided")
+    return True
+
+
+# Designations -------------------------------------------------------------------------------
+
+DESIGNATION_EVENTS: dict[str, Event] = {
+    "require_rectification": Event(
+        "holder", "请于{rectify_by}前完成整改：{kind}（{enterprise}）",
+        "整改要求：{reason}\n整改期满未经确认的，认定将被暂停。", "/designations/{id}"),
+    "confirm_rectified": Event("holder", "整改已确认：{kind}（{enterprise}）", "认定恢复有效。", "/designations/{id}"),
+    "suspend": Event("holder", "认定已暂停：{kind}（{enterprise}）",
+                     "暂停理由：{reason}\n暂停至{suspended_until}；期满未恢复的将被撤销认定。", "/designations/{id}"),
+    "reinstate": Event("holder", "认定已恢复：{kind}（{enterprise}）", "认定恢复有效。", "/designations/{id}"),
+    "propose_revocation": Event("other_staff", "请确认撤销{enterprise}的认定",
+                                "撤销理由：{reason}\n撤销须由提议人以外的工作人员确认。", "/designations/{id}"),
+    "revoke": Event("holder", "认定已撤销：{kind}（{enterprise}）", "撤销理由：{reason}", "/designations/{id}"),
+    "expire": Event("holder", "认定已到期：{kind}（{enterprise}）", "有效期至{valid_until}，证书已作废。",
+                    "/designations/{id}"),
+    "renew": Event("holder", "认定已续期：{kind}（{enterprise}）", "有效期延至{valid_until}，证书已换发。",
+                   "/designations/{id}"),
+}
+
+
+def designation_changed(session: Session, designation: Designation, trigger: str, reason: str,
+                        actor_id: int | None, now: datetime) -> int:
+    event = DESIGNATION_EVENTS.get(trigger)
+    if event is None:
+        return 0
+    fields = _designation_fields(designation, reason)
+    if event.audience == "holder":
+        users = enterprise_users(session, designation.enterprise_id)
+    else:  # a revocation takes two people: the proposer is not asked to confirm
+        users = [u for u in staff_of(session, designation.jurisdiction_code) if u.id != actor_id]
+    return notify(session, users, key=f"designation-{designation.id}-{trigger}-{int(now.timestamp())}",
+                  subject=event.subject.format(**fields), body=event.body.format(**fields),
+                  link=event.link.format(**fields), now=now)
+
+
+def designation_granted(session: Session, designation: Designation, now: datetime) -> int:
+    fields = _designation_fields(designation, "")
+    return notify(session, enterprise_users(session, designation.enterprise_id),
+                  key=f"designation-{designation.id}-granted",
+                  subject="已获认定：{kind}（{enterprise}）".format(**fields),
+                  body="公示期满无异议，认定有效期{valid_from}至{valid_until}。证书生成后可在认定页面下载。".format(**fields),
+                  link=f"/designations/{designation.id}", now=now)
+
+
+def _designation_fields(designation: Designation, reason: str) -> dict[str, Any]:
+    return {"id": designation.id, "enterprise": designation.enterprise.name, "reason": reason,
+            "kind": f"{TIER_LABELS[designation.tier]}{KIND_LABELS[designation.kind]}",
+            "rectify_by": _day(designation.rectify_by), "suspended_until": _day(designation.suspended_until),
+            "valid_from": _day(designation.valid_from), "valid_until": _day(designation.valid_until)}
+
+
+def _day(value: Any) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value is not None else ""

@@ -31,7 +31,7 @@ from models import Application, Expert, Panel, Review
 from models.enums import ApplicationState, ReviewState, Role, Tier
 from models.experts import ConflictDeclaration, ConflictSource
 from models.schema import reference_rows
-from workflow import notices, notifications, permissions
+from workflow import audit, notices, notifications, permissions
 from workflow.actors import Actor, is_role
 from workflow.calendar import add_working_days
 from workflow.clock import CHINA, add_years, local_date
@@ -486,6 +486,7 @@ def invite(session: Session, panel: Panel, expert: Expert, label: str, now: date
     )
     panel.reviews.append(review)
     session.flush()
+    audit.review_event(session, "invitation_sent", review, now, respond_by=review.respond_by.isoformat())
     notifications.notify(
         session,
         [expert.user],
@@ -551,6 +552,8 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
         if not report.get("vacancies") or report["vacancies"][-1]["message"] != message:
             report["vacancies"] = [*report.get("vacancies", []), vacancy]
             panel.report = report
+            audit.application_event(session, "replacement_not_found", app.id, now, why=why, places=places,
+                                    rule=shortfall.rule)
         notifications.notify(
             session,
             notifications.staff_of(session, app.programme.jurisdiction_code),
@@ -564,6 +567,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
     added = []
     for expert_id, met in chosen:
         review = invite(session, panel, by_id[expert_id], f"R{len(panel.reviews) + 1}", now)
+        audit.review_event(session, "replacement_drawn", review, now, why=why)
         added.append(review)
         report["replacements"] = [
             *report.get("replacements", []),

@@ -7,7 +7,7 @@ suspends; a suspension that runs out proposes revocation for a person to confirm
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from models import Designation, YearlyReport
 from models.enums import DesignationState, ReportState, Role
 from workflow import designations, notifications, outbox
 from workflow.actors import SYSTEM, Actor, is_role
-from workflow.clock import local_date
+from workflow.clock import CHINA, local_date
 from workflow.errors import Forbidden, NotPossible
 
 LIVE = [DesignationState.active, DesignationState.rectifying, DesignationState.suspended]
@@ -36,8 +36,9 @@ def report_for(session: Session, designation: Designation, year: int) -> YearlyR
                                                      YearlyReport.year == year))
 
 
-def open_reports(session: Session, today: date) -> list[int]:
+def open_reports(session: Session, today: date, now: datetime | None = None) -> list[int]:
     """Ask every live designation held during last year for last year's report."""
+    now = now or datetime.combine(today, time(), CHINA)
     year = today.year - 1
     opened = []
     for designation in session.scalars(select(Designation).where(Designation.state.in_(LIVE))):
@@ -46,6 +47,12 @@ def open_reports(session: Session, today: date) -> list[int]:
         report = YearlyReport(designation_id=designation.id, year=year, due_on=due_date(designation, year))
         session.add(report)
         session.flush()
+        notifications.notify(
+            session, notifications.enterprise_users(session, designation.enterprise_id),
+            key=f"report-{report.id}-opened",
+            subject=f"请报送{year}年度动态管理表（{report.due_on.month}月{report.due_on.day}日前）",
+            body="请填报上一年度的关键指标，系统将按认定时的评价标准复核。",
+            link=_link(designation), now=now)
         opened.append(report.id)
     return opened
 
@@ -109,10 +116,6 @@ def escalate(session: Session, today: date, now: datetime) -> dict[str, list[int
         designations.act(session, SYSTEM, d, "propose_revocation", now,
                          reason_code="missed_report" if missed else "non_compliant",
                          reason=f"暂停期满（{d.suspended_until.isoformat()}）未恢复，提请撤销认定")
-        notifications.notify(session, notifications.staff_of(session, d.jurisdiction_code),
-                             key=f"designation-{d.id}-revocation-{d.suspended_until.isoformat()}",
-                             subject=f"请确认撤销{d.enterprise.name}的认定", body="暂停期满未恢复，系统已提议撤销。",
-                             link=_link(d), now=now)
         result["revocation_proposed"].append(d.id)
     return result
 

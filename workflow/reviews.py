@@ -16,7 +16,7 @@ import evaluators
 from models import Application, Panel, Review, TransitionLog
 from models.enums import ApplicationState, Recommendation, ReviewState, Role
 from models.experts import ConflictDeclaration, ConflictSource
-from workflow import applications, notifications, panels, permissions
+from workflow import applications, audit, notifications, panels, permissions
 from workflow.actors import SYSTEM, Actor, is_role
 from workflow.clock import CHINA
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
@@ -104,10 +104,13 @@ def respond(
         review.due_at = panels.end_of_working_days(session, now, app.programme.review_working_days)
         # Scoring starts from the automatic evaluation; every change is then argued.
         review.scores = {g: points for g, points in automatic_points(app).items()}
+        audit.review_event(session, "invitation_accepted", review, now, actor=actor,
+                           due_at=review.due_at.isoformat())
         session.flush()
         return review
     review.state = ReviewState.declined
     review.ended_reason = "conflict" if conflict else "unavailable"
+    audit.review_event(session, "invitation_declined", review, now, actor=actor, reason=review.ended_reason)
     if conflict:
         session.add(
             ConflictDeclaration(
@@ -131,6 +134,8 @@ def end_invitation(session: Session, review: Review, reason: str, now: datetime)
     review.state = ReviewState.declined
     review.ended_reason = reason
     review.responded_at = now
+    audit.review_event(session, "invitation_expired" if reason == "lapsed" else "invitation_withdrawn",
+                       review, now, reason=reason)
     session.flush()
     panels.replace(session, review.panel, now, f"{review.label}{ENDED_LABELS[reason]}")
 
@@ -245,6 +250,8 @@ def submit(session: Session, actor: Actor, review: Review, now: datetime) -> Rev
     review.total = round(sum(float(v) for v in review.scores.values()), 2)
     review.state = ReviewState.submitted
     review.submitted_at = now
+    audit.review_event(session, "review_submitted", review, now, actor=actor, total=str(review.total),
+                       recommendation=str(review.recommendation))
     session.flush()
     complete_if_ready(session, review.panel, now)
     return review
@@ -253,23 +260,15 @@ def submit(session: Session, actor: Actor, review: Review, now: datetime) -> Rev
 def request_clarification(
     session: Session, actor: Actor, review: Review, question: str, now: datetime
 ) -> Application:
-    """An expert asks the applicant for more; the review deadlines pause until the answer."""
+    """An expert asks the applicant for more; the review deadlines pause until the answer.
+
+    The applicant is told, and the request is audited, by the transition itself."""
     _own(actor, review)
     if review.state is not ReviewState.accepted:
         raise NotPossible("接受邀请后、提交评分前才能要求补充说明")
-    app = applications.act(
+    return applications.act(
         session, actor, review.application, "request_clarification", now, reason=question
     )
-    notifications.notify(
-        session,
-        notifications.enterprise_users(session, app.enterprise_id),
-        key=f"application-{app.id}-clarification-{int(now.timestamp())}",
-        now=now,
-        subject=f"专家组要求补充说明（申报 #{app.id}）",
-        body=app.clarification_question or "",
-        link=f"/applications/{app.id}",
-    )
-    return app
 
 
 # Aggregation --------------------------------------------------------------------------------
@@ -321,8 +320,12 @@ def complete_if_ready(session: Session, panel: Panel, now: datetime) -> bool:
     panel.report = {**(panel.report or {}), "aggregation": result}
     applications.act(session, SYSTEM, app, "complete_review", now)
     staff = notifications.staff_of(session, app.programme.jurisdiction_code)
+    subject = f"专家评审完成，请作出决定：{app.enterprise.name}（申报 #{app.id}）"
     body = f"专家组评分 {result['score']:g} 分。"
     if result["discussion"]:
+        audit.application_event(session, "discussion_opened", app.id, now,
+                                divergence=str(result["divergence"]), threshold=str(result["threshold"]))
+        subject = f"专家评分分歧较大，须组织专家组讨论：{app.enterprise.name}（申报 #{app.id}）"
         body += (
             f"各专家总分相差 {result['divergence']:g} 分，"
             f"超过本批次 {result['threshold']:g} 分的阈值，须组织专家组讨论并记录结论后才能同意公示。"
@@ -332,7 +335,7 @@ def complete_if_ready(session: Session, panel: Panel, now: datetime) -> bool:
         staff,
         key=f"application-{app.id}-reviewed",
         now=now,
-        subject=f"申报 #{app.id} 专家评审完成",
+        subject=subject,
         body=body,
         link=f"/applications/{app.id}#panel",
     )
@@ -372,6 +375,7 @@ def close_discussion(
             "closed_at": now.isoformat(),
         },
     }
+    audit.application_event(session, "discussion_closed", app.id, now, actor=actor, conclusion=conclusion)
     session.flush()
     return panel
 

@@ -34,8 +34,10 @@ def test_a_missed_report_walks_the_whole_ladder(db) -> None:
     assert tick(db, at(date(2027, 3, 20)))["reminders"] == 1
     assert tick(db, at(date(2027, 3, 21)))["reminders"] == 0
     assert tick(db, at(date(2027, 4, 9)))["reminders"] == 1
-    subjects = db.scalars(select(Notification.subject).where(Notification.user_id == user(db, "qt_newmat").id)).all()
-    assert subjects == ["请在4月15日前报送2026年度动态管理表"] * 2
+    subjects = db.scalars(select(Notification.subject).where(Notification.user_id == user(db, "qt_newmat").id,
+                                                             Notification.key.startswith("report-"))
+                          .order_by(Notification.id)).all()
+    assert subjects == ["请报送2026年度动态管理表（4月15日前）"] + ["请在4月15日前报送2026年度动态管理表"] * 2
     # The day after: overdue, a warning to the unit and the bureau.
     summary = tick(db, at(date(2027, 4, 16)))
     assert summary["overdue"] == [report_id] and summary["rectification"] == []
