@@ -10,7 +10,8 @@ from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
 from web import db
 from workflow.errors import WorkflowError
@@ -56,7 +57,26 @@ def _respond(status: int, message: str, details: dict[str, Any] | None = None,
     return render_template("error.html", status=status, message=message, details=details or {}), status
 
 
+# Row ids are 32-bit integers on every database we run on (INTEGER on PostgreSQL); a larger
+# number in a URL names no record, so it is a 404 like any other missing record.
+LARGEST_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond any row id is a missing record (404), also
+    where the same path takes other methods (a converter that merely failed would make it 405)."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > LARGEST_ID:
+            raise NotFound()
+        return number
+
+
 def register(app: Flask) -> None:
+    # Before any blueprint adds its routes, which take their converters when they are added.
+    app.url_map.converters["int"] = RowIdConverter
+
     @app.errorhandler(WorkflowError)
     def workflow_error(error: WorkflowError) -> Any:
         return _respond(error.status, error.message, error.details, error.code)

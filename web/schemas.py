@@ -11,6 +11,8 @@ import evaluators
 from models.enums import Kind, Recommendation, RevocationReason, Tier
 
 NOT_BLANK = validate.Length(min=1, error="不能为空")
+# Row ids are 32-bit integers on every database we run on; a larger number names no record.
+ROW_ID = validate.Range(min=1, max=2**31 - 1, error="编号不存在")
 
 # marshmallow's own messages, in the language of the people who read them (one place for the
 # pages and the API alike).
@@ -96,7 +98,7 @@ class ExpertIn(Base):
 
 
 class ApplicationIn(Base):
-    programme_id = fields.Integer(required=True, strict=True)
+    programme_id = fields.Integer(required=True, strict=True, validate=ROW_ID)
 
 
 class ApplicationPatch(Base):
@@ -107,7 +109,7 @@ class ApplicationPatch(Base):
 class ActionIn(Base):
     reason = fields.String(load_default="")
     version = fields.Integer(load_default=None)
-    objection_id = fields.Integer(load_default=None)
+    objection_id = fields.Integer(load_default=None, validate=ROW_ID)
     reason_code = fields.Enum(RevocationReason, by_value=True, load_default=None)
     deadline = fields.Date(load_default=None)
     until = fields.Date(load_default=None)
@@ -127,14 +129,14 @@ class ReviewPut(Base):
 
 
 class ObjectionIn(Base):
-    application_id = fields.Integer(required=True)
+    application_id = fields.Integer(required=True, validate=ROW_ID)
     name = fields.String(required=True)
     contact = fields.String(required=True)
     content = fields.String(required=True)
 
 
 class NoticeIn(Base):
-    application_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+    application_ids = fields.List(fields.Integer(validate=ROW_ID), required=True, validate=validate.Length(min=1))
 
 
 # The application document ------------------------------------------------------------------

@@ -226,7 +226,7 @@ def _submitted_to(query: Select[Any], value: str, _s: Session, _scope: list[str]
 
 def _number(name: str, label: str, column: Any) -> Filter:
     def apply(query: Select[Any], value: str, _s: Session, _scope: list[str] | None) -> Select[Any]:
-        if not value.isdigit():
+        if not value.isdecimal() or len(value) > 9:  # ids are 32-bit integers
             raise Invalid.field(name, f"{label}应为数字")
         return query.where(column == int(value))
 
@@ -234,7 +234,7 @@ def _number(name: str, label: str, column: Any) -> Filter:
 
 
 def _granted_in(query: Select[Any], value: str, _s: Session, _scope: list[str] | None) -> Select[Any]:
-    if not (value.isdigit() and 2000 <= int(value) <= 2100):
+    if not (value.isdecimal() and 2000 <= int(value) <= 2100):
         raise Invalid.field("year", "认定年度应为四位年份，如 2025")
     year = int(value)
     return query.where(Designation.valid_from >= date(year, 1, 1), Designation.valid_from <= date(year, 12, 31))
@@ -266,7 +266,7 @@ def _contains(column: Any, text: str) -> Any:
 
 def _application_search(text: str) -> Any:
     conditions = [_contains(Enterprise.name, text), Enterprise.uscc == text.upper()]
-    if text.lstrip("#").isdigit():
+    if text.lstrip("#").isdecimal() and len(text.lstrip("#")) <= 9:  # ids are 32-bit integers
         conditions.append(Application.id == int(text.lstrip("#")))
     return or_(*conditions)
 
@@ -508,9 +508,14 @@ def _rows(session: Session, listing: Listing, statement: Select[Any]) -> list[An
 
 
 def every_row(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> Iterator[Any]:
-    """Every row of the filtered list in its order, read a thousand at a time, for exports."""
+    """Every row of the filtered list in its order, read a thousand at a time, for exports. A
+    refused filter or sort is refused here, before the first line of a file is written."""
     statement, _ = _ordered(listing, _filtered(session, listing, scope, query), query.sort)
     statement = statement.add_columns(*listing.extra()).options(*listing.eager)
+    return _in_chunks(session, listing, statement)
+
+
+def _in_chunks(session: Session, listing: Listing, statement: Select[Any]) -> Iterator[Any]:
     offset = 0
     while True:
         chunk = _rows(session, listing, statement.offset(offset).limit(1000))

@@ -37,8 +37,8 @@ def list_query(listing: Listing, args: MultiDict[str, str]) -> ListQuery:
         value = args.get(name, "").strip()
         if not value:
             return default
-        if not value.isdigit():
-            raise Invalid.field(name, f"{name} 应为正整数")
+        if not value.isdecimal() or len(value) > 9:
+            raise Invalid.field(name, f"{name} 应为不超过9位的正整数")
         return int(value)
 
     known = {f.name for f in listing.filters}
@@ -89,7 +89,7 @@ def yearly_list(args: MultiDict[str, str]) -> Response:
     session = db.session()
     actor = current_actor()
     value = args.get("year", "").strip()
-    if not (value.isdigit() and 2000 <= int(value) <= 2100):
+    if not (value.isdecimal() and 2000 <= int(value) <= 2100):
         raise Invalid.field("year", "请指定认定年度，如 2025")
     scope = listings.scope_of(session, actor)
     bureau = actor.jurisdiction.bureau_name if actor.jurisdiction else "系统管理员"

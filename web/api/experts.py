@@ -80,7 +80,7 @@ def _iso(value: Any) -> str | None:
 
 def _int(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, str(default)).strip()
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not raw.isdecimal() or not low <= int(raw) <= high:
         raise Invalid.field(name, f"{name} 应为 {low} 至 {high} 之间的整数")
     return int(raw)
 

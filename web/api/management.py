@@ -159,7 +159,7 @@ def read(notification_id: int) -> Any:
 
 
 def _int(value: str, name: str, low: int, high: int) -> int:
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not value.isdecimal() or not low <= int(value) <= high:
         raise Invalid.field(name, f"{name} 应为{low}至{high}之间的整数")
     return int(value)
 
