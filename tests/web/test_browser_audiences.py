@@ -111,9 +111,13 @@ class Visit:
                     const r = e.getBoundingClientRect();
                     return r.width > 0 && r.right > limit + 1 && !e.parentElement.closest('.table-scroll, table');
                 }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
-                return {scroll: document.documentElement.scrollWidth, limit, wide};
+                const spilling = [...document.querySelectorAll('main :is(.card, section, fieldset):not(.swagger-ui *)')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1)
+                    .map(e => e.tagName + '.' + e.className + ' ' + (e.querySelector('h2, legend') || e).textContent.trim().slice(0, 20));
+                return {scroll: document.documentElement.scrollWidth, limit, wide, spilling};
             }""")
             assert overflow["scroll"] <= overflow["limit"], (name, width, overflow)
+            assert overflow["spilling"] == [], (name, width, "content wider than its card", overflow)
             page.screenshot(path=str(self.shots / f"{self.audience}-{name}-{width}.png"), full_page=True)
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         assert self.problems == [], (name, self.problems)
