@@ -1,6 +1,8 @@
 """One database session per request, committed explicitly by the view, then the outbox relayed."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
@@ -19,9 +21,22 @@ def commit() -> None:
     relay()
 
 
+# After Redis failed to answer, requests leave their effects in the outbox for this long rather
+# than each waiting for Redis to time out; the scheduler relays them meanwhile.
+REDIS_RETRY_AFTER = 15.0  # seconds
+
+
 def relay() -> None:
     state = current_app.extensions["greencert"]
-    if outbox.relay(state.factory, state.redis()) and "db_session" in g:
+    redis = state.redis()
+    backoff = current_app.extensions.setdefault("greencert_relay", {"redis_down_until": 0.0})
+    if redis is not None and time.monotonic() < backoff["redis_down_until"]:
+        return
+
+    def redis_down(_error: Exception) -> None:
+        backoff["redis_down_until"] = time.monotonic() + REDIS_RETRY_AFTER
+
+    if outbox.relay(state.factory, redis, on_redis_error=redis_down) and "db_session" in g:
         g.db_session.expire_all()  # jobs ran in their own sessions; read their results afresh
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -58,8 +59,14 @@ def pending_ids(factory: sessionmaker[Session], limit: int = 100) -> list[int]:
         )
 
 
-def relay(factory: sessionmaker[Session], redis_connection: Any = None, limit: int = 100) -> int:
-    """Move pending items on: to RQ when a Redis connection is given, else perform them here."""
+def relay(factory: sessionmaker[Session], redis_connection: Any = None, limit: int = 100, *,
+          on_redis_error: Callable[[Exception], None] | None = None) -> int:
+    """Move pending items on: to RQ when a Redis connection is given, else perform them here.
+
+    When Redis does not answer, the items stay pending for the next relay and `on_redis_error`
+    hears of it."""
+    from redis.exceptions import RedisError
+
     moved = 0
     for item_id in pending_ids(factory, limit):
         if redis_connection is None:
@@ -68,27 +75,26 @@ def relay(factory: sessionmaker[Session], redis_connection: Any = None, limit: i
             except Exception:  # recorded on the row by perform(); the next relay retries
                 log.exception("outbox item %s failed", item_id)
                 continue
-        elif not _enqueue(factory, item_id, redis_connection):
-            break
+        else:
+            try:
+                _enqueue(factory, item_id, redis_connection)
+            except RedisError as error:
+                log.warning("Redis unavailable, outbox item %s and later stay pending: %s", item_id, error)
+                if on_redis_error is not None:
+                    on_redis_error(error)
+                break
         moved += 1
     return moved
 
 
-def _enqueue(factory: sessionmaker[Session], item_id: int, redis_connection: Any) -> bool:
-    from redis.exceptions import RedisError
-
+def _enqueue(factory: sessionmaker[Session], item_id: int, redis_connection: Any) -> None:
     with unit_of_work(factory) as session:
         item = session.get(OutboxItem, item_id, with_for_update={"skip_locked": True})
         if item is None or item.state is not OutboxState.pending:
-            return True
-        try:
-            _put(item, redis_connection)
-        except RedisError as error:
-            log.warning("Redis unavailable, outbox item %s stays pending: %s", item_id, error)
-            return False
+            return
+        _put(item, redis_connection)
         item.state = OutboxState.relayed
         item.relayed_at = utc_now()
-        return True
 
 
 def _put(item: OutboxItem, redis_connection: Any) -> None:

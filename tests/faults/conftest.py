@@ -34,15 +34,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(what: str, condition: Callable[[], Any], timeout: float, every: float = 0.2) -> Any:
-    """Poll `condition` until it returns something true; fail with `what` after `timeout` s."""
+def wait_for(what: str, condition: Callable[[], Any], timeout: float, every: float = 0.2,
+             stack: Stack | None = None) -> Any:
+    """Poll `condition` until it returns something true; fail with `what` (and the logs of the
+    stack's processes) after `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}", pytrace=False)
+            logs = f"\n{stack.log_tail()}" if stack is not None else ""
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}{logs}", pytrace=False)
         time.sleep(every)
 
 
