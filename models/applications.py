@@ -73,6 +73,9 @@ class Application(Base):
             name="submitted_has_date",
         ),
         Index("ix_applications_state_holding", "state", "holding_jurisdiction_code"),
+        # The bureau's lists count and page a jurisdiction's applications by enterprise and state
+        # from this index alone, without reading the wide rows (workflow/listings.py).
+        Index("ix_applications_enterprise_state", "enterprise_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,15 +89,15 @@ class Application(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     evaluation: Mapped[dict[str, Any] | None]
     eligible: Mapped[bool | None]
-    auto_score: Mapped[float | None]
-    panel_score: Mapped[float | None]
+    auto_score: Mapped[float | None] = mapped_column(index=True)  # a sort key of the lists
+    panel_score: Mapped[float | None] = mapped_column(index=True)  # a sort key of the lists
     clarification_question: Mapped[str | None] = mapped_column(Text)
     clarification_answer: Mapped[str | None] = mapped_column(Text)
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    submitted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     designated_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 

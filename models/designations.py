@@ -96,7 +96,7 @@ class Designation(Base):
     state: Mapped[DesignationState] = mapped_column(
         enum_column(DesignationState, "designation_state"), default=DesignationState.active
     )
-    valid_from: Mapped[date]
+    valid_from: Mapped[date] = mapped_column(index=True)  # the designation list's default order
     valid_until: Mapped[date]
     reason_code: Mapped[RevocationReason | None] = mapped_column(
         enum_column(RevocationReason, "revocation_reason")
@@ -112,10 +112,12 @@ class Designation(Base):
     __mapper_args__ = {"version_id_col": version}
 
     application: Mapped[Application] = relationship()
-    enterprise: Mapped[Enterprise] = relationship()
+    # Every list of designations (directory, feed, console) shows the holder and the current
+    # certificate: loaded for all the rows at once, one query each, never one per row.
+    enterprise: Mapped[Enterprise] = relationship(lazy="selectin")
     jurisdiction: Mapped[Jurisdiction] = relationship()
     certificates: Mapped[list[Certificate]] = relationship(
-        back_populates="designation", order_by="Certificate.id"
+        back_populates="designation", order_by="Certificate.id", lazy="selectin"
     )
 
     @property

@@ -40,7 +40,7 @@ class Enterprise(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), index=True)  # lists sort by name
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     industry_codes: Mapped[list[Any]] = mapped_column(default=list)
     address: Mapped[str] = mapped_column(String(300), default="")
