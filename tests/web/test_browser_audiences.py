@@ -147,6 +147,7 @@ def test_the_public(visit: Any, world: World) -> None:
     expect(page.locator("h1")).to_contain_text("绿色低碳工厂、园区、供应链管理企业认定")
     expect(page.locator("main h2", has_text="公示")).to_be_visible()
     expect(page.locator("main h2", has_text="最新认定")).to_be_visible()
+    expect(page.locator("footer a", has_text="数据接口")).to_have_attribute("href", "/api/v1/docs")
     public.check("home")
 
     page = public.open("/directory")
