@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
-from models import (Application, Certificate, Designation, Enterprise, Expert, Jurisdiction, Notice,
-                    Programme, Review, TransitionLog, User)
+from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Panel, Programme, Review,
+                    TransitionLog, User)
 from models.enums import ReviewState
-from workflow import applications, designations
+from workflow import applications, designations, listings
 from workflow.actors import Actor
 
 
@@ -57,14 +57,28 @@ def _note(session: Session, row: TransitionLog) -> str:
     """What the state alone does not say: a recommendation's handover between bureaus."""
     details = row.details or {}
     if row.trigger == "recommend" and details.get("to_jurisdiction"):
-        names = [session.get(Jurisdiction, details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
+        places = listings.places(session)  # every jurisdiction, read once per session
+        names = [places.get(details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
         if all(names):
             return f"{names[0].bureau_name}推荐至{names[1].bureau_name}"
     return ""
 
 
+def _load_parts(session: Session, a: Application) -> int | None:
+    """Load what the representation shows of an application already in the session, in two
+    queries (the programme, panel and reviews joined; the evidence), instead of one query per
+    part; returns the id of its designation, if any."""
+    statement = (select(Application, Designation.id)
+                 .outerjoin(Designation, Designation.application_id == Application.id)
+                 .where(Application.id == a.id)
+                 .options(load_only(Application.id), joinedload(Application.programme),
+                          joinedload(Application.panel).joinedload(Panel.reviews),
+                          selectinload(Application.evidence)))
+    return session.execute(statement).unique().one()[1]
+
+
 def application(session: Session, actor: Actor | None, a: Application) -> dict[str, Any]:
-    designation = designations.for_application(session, a)
+    designation_id = _load_parts(session, a)
     reviews = a.panel.reviews if a.panel else []
     return {
         "id": a.id, "state": str(a.state), "version": a.version, "programme_id": a.programme_id,
@@ -83,7 +97,7 @@ def application(session: Session, actor: Actor | None, a: Application) -> dict[s
         "notice_id": a.notice_id,
         "submitted_at": _iso(a.submitted_at),
         "history": history(session, "application", a.id),
-        "designation_id": designation.id if designation else None,
+        "designation_id": designation_id,
     }
 
 
