@@ -4,6 +4,7 @@ the lists document their paging, sorting, filters and export formats, and accept
 document; and every action on a page has an API counterpart."""
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
@@ -150,6 +151,9 @@ def test_every_operation_has_its_parameters_tag_and_security(bare_app, document)
         in_path = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
         assert in_path == set(re.findall(r"{([a-z_]+)}", path)), where
         assert all(p["required"] for p in op["parameters"] if p["in"] == "path"), where
+        for p in op["parameters"]:
+            if p["in"] == "path" and p["name"] in ("trigger", "action"):
+                assert p["schema"]["enum"], (where, "a closed set of actions is listed")
         assert len(op["tags"]) == 1 and declared_tags.get(op["tags"][0]), where
         # The access matrix says who may call it; the document must say the same.
         needs_user = MATRIX[(method, rule)]["anon"] == "401"
@@ -157,6 +161,15 @@ def test_every_operation_has_its_parameters_tag_and_security(bare_app, document)
     assert document["components"]["securitySchemes"]["bearer"] == {
         "type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["bearer"][
             "description"]}
+
+
+def test_the_listed_transitions_are_those_of_the_state_machines(document) -> None:
+    ops = operations(document)
+    for name, machine in (("application_action", "application"), ("designation_action", "designation")):
+        _, path, op = ops[name]
+        (trigger,) = [p for p in op["parameters"] if p["name"] == "trigger"]
+        table = importlib.import_module(f"workflow.{machine}_machine").TABLE
+        assert set(trigger["schema"]["enum"]) == {row.trigger for row in table.rows}, path
 
 
 def test_every_refusal_is_documented_with_the_error_envelope(bare_app, document) -> None:

@@ -110,10 +110,12 @@ class Visit:
                 const wide = [...document.querySelectorAll('body *')].filter(e => {
                     const r = e.getBoundingClientRect();
                     return r.width > 0 && r.right > limit + 1 && !e.parentElement.closest('.table-scroll, table');
-                }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+                }).slice(0, 5)
+                  .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`);
                 const spilling = [...document.querySelectorAll('main :is(.card, section, fieldset):not(.swagger-ui *)')]
                     .filter(e => e.scrollWidth > e.clientWidth + 1)
-                    .map(e => e.tagName + '.' + e.className + ' ' + (e.querySelector('h2, legend') || e).textContent.trim().slice(0, 20));
+                    .map(e => `${e.tagName}.${e.className} `
+                              + (e.querySelector('h2, legend') || e).textContent.trim().slice(0, 20));
                 return {scroll: document.documentElement.scrollWidth, limit, wide, spilling};
             }""")
             assert overflow["scroll"] <= overflow["limit"], (name, width, overflow)

@@ -13,7 +13,7 @@ from marshmallow import Schema
 
 from models.enums import DesignationState, Kind, Tier
 from web.schemas import Base
-from workflow import listings
+from workflow import application_machine, designation_machine, listings
 
 
 @dataclass(frozen=True)
@@ -150,11 +150,18 @@ QUERY: dict[str, list[dict[str, Any]]] = {
              _arg("after_id", "只列编号大于此数的变动（上次返回的 next_after_id）", {"type": "integer", "minimum": 0})],
 }
 
-# Path arguments whose values are a closed set.
-PATH_CHOICES: dict[str, dict[str, Any]] = {
-    "trigger": {"type": "string", "description": "操作名，见各状态下 available_actions"},
-    "action": {"type": "string", "description": "操作名，见接口说明"},
-    "day": {"type": "string", "format": "date"},
+# Path arguments whose values are a closed set, per operation.
+PATH_CHOICES: dict[tuple[str, str], dict[str, Any]] = {
+    ("application_action", "trigger"): {
+        "type": "string", "enum": list(application_machine.TABLE.triggers),
+        "description": "操作名；当前状态下本人可执行的见申报详情的 available_actions"},
+    ("designation_action", "trigger"): {
+        "type": "string", "enum": list(designation_machine.TABLE.triggers),
+        "description": "操作名；当前状态下本人可执行的见认定详情的 available_actions"},
+    ("review_action", "action"): {"type": "string", "enum": ["accept", "decline", "clarify", "submit"]},
+    ("expert_action", "action"): {"type": "string", "enum": ["deactivate", "activate"]},
+    ("resolve_change", "action"): {"type": "string", "enum": ["accept", "reject"]},
+    ("set_calendar_day", "day"): {"type": "string", "format": "date"},
 }
 
 # Request bodies that are files (multipart/form-data) rather than JSON.
@@ -221,7 +228,7 @@ def openapi(server_url: str) -> dict[str, Any]:
 def _operation(spec: APISpec, e: Endpoint) -> dict[str, Any]:
     path_params = [{"name": name.split(":")[-1], "in": "path", "required": True,
                     "schema": {"type": "integer"} if name.startswith("int:")
-                    else PATH_CHOICES.get(name, {"type": "string"})}
+                    else PATH_CHOICES.get((e.name, name), {"type": "string"})}
                    for name in re.findall(r"<([^>]+)>", e.rule)]
     query: list[Any] = QUERY.get(e.name, [])
     if e.query is not None:
