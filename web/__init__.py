@@ -17,7 +17,7 @@ CSP = (
 
 
 def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
-    from web import api, auth, db, errors, feeds, filters, pages, wellknown
+    from web import api, auth, db, errors, feeds, filters, i18n, pages, wellknown
     from web.state import AppState
     from workflow import runtime
     from workflow.db import make_engine, session_factory
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     auth.login_manager.init_app(app)
     app.teardown_appcontext(db.close)
     errors.register(app)
+    i18n.register(app)
     filters.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any
 
 from flask import g, request
+from flask_babel import gettext
 from flask_login import LoginManager, current_user
 
 from models import User
@@ -19,6 +20,7 @@ login_manager = LoginManager()
 login_manager.login_view = "pages.login"
 login_manager.login_message = "请先登录"
 login_manager.login_message_category = "warning"
+login_manager.localize_callback = gettext
 
 
 class Unauthorized(WorkflowError):
@@ -68,7 +70,7 @@ def sign_in(username: str, password: str) -> User:
         lock = accounts.lock_for(session, username, client_address(), moment)
         if lock is not None:
             raise accounts.LockedOut(lock, moment)
-        raise Unauthorized("用户名或密码错误")
+        raise Unauthorized(gettext("用户名或密码错误"))
     return user
 
 
@@ -82,7 +84,7 @@ def current_actor() -> User | None:
         session = db.session()
         actor = accounts.user_for_token(session, header.removeprefix("Bearer ").strip(), now())
         if actor is None:
-            raise Unauthorized("访问令牌无效或已撤销")
+            raise Unauthorized(gettext("访问令牌无效或已撤销"))
         if session.dirty:  # the token's last use moved on; GET requests commit nothing else
             session.commit()
     elif current_user.is_authenticated:
@@ -99,9 +101,9 @@ def login_required(*roles: Role) -> Callable[[Callable[..., Any]], Callable[...,
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             actor = current_actor()
             if actor is None:
-                raise Unauthorized("请先登录")
+                raise Unauthorized(gettext("请先登录"))
             if roles and actor.role not in roles:
-                raise Forbidden("当前账号无权访问")
+                raise Forbidden(gettext("当前账号无权访问"))
             return view(*args, **kwargs)
 
         return wrapper

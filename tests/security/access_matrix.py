@@ -46,6 +46,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/verify"): PUBLIC,
     ("POST", "/verify"): PUBLIC,
     ("GET", "/verify/<number>"): PUBLIC,
+    ("GET", "/language/zh"): PUBLIC,
+    ("GET", "/language/en"): PUBLIC,
     ("GET", "/certificates/<number>.pdf"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from models.enums import JurisdictionLevel, Role
 from models.schema import reference_rows
 from web import db
 from web.auth import SessionUser, Unauthorized, client_address, sign_in
+from web.i18n import label
 from web.pages import bp
 from web.pages.forms import field_errors
 from web.schemas import RegistrationIn
@@ -50,7 +52,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     logout_user()
-    flash("已退出登录", "info")
+    flash(gettext("已退出登录"), "info")
     return redirect(url_for("pages.index"))
 
 
@@ -82,8 +84,8 @@ def password_reset_confirm(token: str) -> Any:
     if request.method == "POST":
         try:
             if request.form.get("password") != request.form.get("password_confirm"):
-                raise WorkflowError("两次输入的密码不一致",
-                                    {"fields": {"password_confirm": ["两次输入的密码不一致"]}})
+                mismatch = gettext("两次输入的密码不一致")
+                raise WorkflowError(mismatch, {"fields": {"password_confirm": [mismatch]}})
             accounts.confirm_password_reset(db.session(), token, request.form.get("password", ""), now(),
                                             client=client_address())
             db.commit()
@@ -91,7 +93,7 @@ def password_reset_confirm(token: str) -> Any:
             db.session().rollback()
             errors = field_errors(refused.details) or {"_": refused.message}
         else:
-            flash("密码已重置，请用新密码登录。", "success")
+            flash(gettext("密码已重置，请用新密码登录。"), "success")
             return redirect(url_for("pages.login"))
     return render_template("account/password_reset_confirm.html", username=user.username,
                            errors=errors), (422 if errors else 200)
@@ -114,8 +116,8 @@ def register() -> Any:
         try:
             args = RegistrationIn().load(payload)
             if form.get("password") != form.get("password_confirm"):
-                raise WorkflowError("两次输入的密码不一致",
-                                    {"fields": {"password_confirm": ["两次输入的密码不一致"]}})
+                mismatch = gettext("两次输入的密码不一致")
+                raise WorkflowError(mismatch, {"fields": {"password_confirm": [mismatch]}})
             _, user = accounts.register_enterprise(db.session(), **args)
             db.commit()
         except ValidationError as error:
@@ -124,10 +126,10 @@ def register() -> Any:
             db.session().rollback()
             errors = field_errors(error.details) or {"_": error.message}
             if error.message and "_" not in errors and not error.details.get("fields"):
-                errors["_"] = error.message
+                errors["_"] = label(error.message)
         else:
             login_user(SessionUser(user))
-            flash("注册成功，欢迎使用。可以开始申报了。", "success")
+            flash(gettext("注册成功，欢迎使用。可以开始申报了。"), "success")
             return redirect(url_for("pages.applicant_home"))
     divisions = reference_rows("industries.csv")
     return render_template("register.html", errors=errors, form=form, counties=counties(),

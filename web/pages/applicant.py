@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from models import Application, Designation
 from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
+from web.i18n import label
 from web.pages import bp
 from web.pages.forms import field_errors, nested, optional_int
 from web.schemas import load_document
@@ -54,7 +56,7 @@ def applicant_start() -> Any:
         db.session().rollback()
         flash(error.message, "error")
         return redirect(url_for("pages.applicant_home"))
-    flash("已创建申报草稿，请填写指标数据并上传佐证材料。", "success")
+    flash(gettext("已创建申报草稿，请填写指标数据并上传佐证材料。"), "success")
     return redirect(url_for("pages.application_form", application_id=app.id))
 
 
@@ -90,15 +92,15 @@ def application_form(application_id: int) -> Any:
     except WorkflowError as error:
         session.rollback()
         errors = field_errors(error.details) if error.details.get("fields") else {}
-        errors["_"] = error.message
+        errors["_"] = label(error.message)
         if error.details.get("conditions"):
             missing = set(missing_required(app.guideline, _overlay(app.data, posted)))
-            errors["_"] += "（未填写的必填项已标红）" if missing else ""
+            errors["_"] += gettext("（未填写的必填项已标红）") if missing else ""
         return _form(app, errors, _overlay(app.data, posted), error.status)
     if request.form.get("action") == "submit":
-        flash("申报已提交，等待所在区县经信部门审核。", "success")
+        flash(gettext("申报已提交，等待所在区县经信部门审核。"), "success")
         return redirect(url_for("pages.application_page", application_id=app.id))
-    flash("草稿已保存", "success")
+    flash(gettext("草稿已保存"), "success")
     return redirect(url_for("pages.application_form", application_id=app.id))
 
 
@@ -124,7 +126,7 @@ def application_evidence(application_id: int) -> Any:
         db.commit()
     except WorkflowError as error:
         session.rollback()
-        flash(f"上传失败：{error.message}", "error")
+        flash(gettext("上传失败：%(message)s", message=label(error.message)), "error")
     else:
-        flash(f"已上传“{upload.original_name}”", "success")
+        flash(gettext("已上传“%(name)s”", name=upload.original_name), "success")
     return redirect(url_for("pages.application_form", application_id=app.id) + "#evidence")

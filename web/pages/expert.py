@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 
 import evaluators
 from models.enums import Role
@@ -18,12 +19,12 @@ from workflow.clock import now
 from workflow.errors import WorkflowError
 
 DONE = {
-    "accept": "已接受邀请",
-    "decline_conflict": "已谢绝邀请，利益冲突声明已记录",
-    "decline_unavailable": "已谢绝邀请",
-    "submit": "评分已提交",
-    "save": "评分已保存",
-    "clarify": "已要求申报单位补充说明，评审期限暂停",
+    "accept": lazy_gettext("已接受邀请"),
+    "decline_conflict": lazy_gettext("已谢绝邀请，利益冲突声明已记录"),
+    "decline_unavailable": lazy_gettext("已谢绝邀请"),
+    "submit": lazy_gettext("评分已提交"),
+    "save": lazy_gettext("评分已保存"),
+    "clarify": lazy_gettext("已要求申报单位补充说明，评审期限暂停"),
 }
 
 
@@ -48,7 +49,7 @@ def review_page(review_id: int) -> Any:
         except WorkflowError as error:
             errors = form_errors(error)
         else:
-            flash(DONE.get(action, "已保存"), "success")
+            flash(str(DONE.get(action, lazy_gettext("已保存"))), "success")
             return redirect(url_for("pages.review_page", review_id=review.id))
     app = review.application
     guideline = evaluators.load(app.guideline).to_dict()

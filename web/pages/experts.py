@@ -7,12 +7,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from models import Review
 from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
+from web.filters import page_date
+from web.i18n import label, shown_label
 from web.pages import bp
 from web.pages.forms import form_errors, refused
 from workflow import applications, expert_pool, panels, reviews
@@ -36,13 +39,13 @@ def review_helpers() -> dict[str, Any]:
         "panel_summary": panel_summary,
         "review_deadline": review_deadline,
         "due_day": due_day,
-        "ended_label": lambda r: reviews.ENDED_LABELS.get(r.ended_reason or "", ""),
+        "ended_label": lambda r: label(reviews.ENDED_LABELS.get(r.ended_reason or "", "")),
         "automatic_points": reviews.automatic_points,
-        "specialty_label": panels.specialty_label,
+        "specialty_label": lambda s: shown_label(panels.specialty_label(s)),
         "industry_label": lambda code: panels.manufacturing_divisions().get(
             panels.division(code) or "", ""
         ),
-        "rule_label": lambda code: panels.RULE_LABELS.get(code, code),
+        "rule_label": lambda code: label(panels.RULE_LABELS.get(code, code)),
         "applicant_conflicts": lambda app: panels.declared_by_applicant(db.session(), app),
         "specialty_text": lambda items: "、".join(panels.FIELDS.get(s, s) for s in items or []),
     }
@@ -54,8 +57,7 @@ def due_day(moment: datetime | str | None) -> str:
         return "—"
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    day = (moment.astimezone(CHINA) - timedelta(seconds=1)).date()
-    return f"{day.year}年{day.month}月{day.day}日"
+    return page_date((moment.astimezone(CHINA) - timedelta(seconds=1)).date())
 
 
 # The pool -----------------------------------------------------------------------------------
@@ -93,7 +95,7 @@ def _pool_page(import_errors: list[dict[str, Any]] | None = None, status: int = 
             per_page=20,
         )
     except (WorkflowError, ValueError) as error:
-        problem = error.message if isinstance(error, WorkflowError) else "日期格式应为“年-月-日”"
+        problem = label(error.message) if isinstance(error, WorkflowError) else gettext("日期格式应为“年-月-日”")
         page = expert_pool.Page(0, 1, 20, [])
     pages = max((page.total + page.per_page - 1) // page.per_page, 1)
     return render_template(
@@ -116,7 +118,7 @@ def expert_pool_import() -> Any:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise Invalid.field("file", "请选择要导入的 Excel 文件（.xlsx）")
+            raise Invalid.field("file", gettext("请选择要导入的 Excel 文件（.xlsx）"))
         result = expert_pool.import_workbook(session, current_actor(), upload.read(5 * 1024 * 1024))
         db.commit()
     except WorkflowError as error:
@@ -124,7 +126,7 @@ def expert_pool_import() -> Any:
             error,
             error.message
             if not error.details.get("rows")
-            else "导入未完成，没有创建或修改任何专家。请按下表修改后重新导入。",
+            else gettext("导入未完成，没有创建或修改任何专家。请按下表修改后重新导入。"),
         )
         return _pool_page(error.details.get("rows") or [], 422)
     flash(
@@ -155,7 +157,7 @@ def expert_pool_edit(expert_id: int) -> Any:
         except WorkflowError as error:
             errors = form_errors(error)
         else:
-            flash(f"已保存{expert.name}的信息", "success")
+            flash(gettext("已保存%(name)s的信息", name=expert.name), "success")
             return redirect(url_for("pages.expert_pool_edit", expert_id=expert.id))
     history = list(
         session.scalars(
@@ -206,7 +208,7 @@ def _posted_changes() -> dict[str, Any]:
         try:
             changes[key] = expert_pool.parse_date(form.get(key, ""))
         except ValueError:
-            raise Invalid.field(key, "日期格式应为“年-月-日”，如 2026-12-31") from None
+            raise Invalid.field(key, gettext("日期格式应为“年-月-日”，如 2026-12-31")) from None
     changes["former_employers"] = _posted_formers()
     return changes
 
@@ -222,13 +224,13 @@ def expert_pool_action(expert_id: int, action: str) -> Any:
         elif action == "activate":
             expert_pool.reactivate(session, actor, expert)
         else:
-            raise Invalid.field("action", "未知操作")
+            raise Invalid.field("action", gettext("未知操作"))
         db.commit()
     except WorkflowError as error:
-        refused(error, f"未完成：{error.message}")
+        refused(error, gettext("未完成：%(message)s", message=label(error.message)))
     else:
         flash(
-            "已停用该专家，其评审记录全部保留" if action == "deactivate" else "已恢复该专家",
+            gettext("已停用该专家，其评审记录全部保留") if action == "deactivate" else gettext("已恢复该专家"),
             "success",
         )
     return redirect(url_for("pages.expert_pool_edit", expert_id=expert_id))
@@ -246,9 +248,9 @@ def panel_discussion_form(application_id: int) -> Any:
         reviews.close_discussion(session, actor, app, request.form.get("conclusion", ""), now())
         db.commit()
     except WorkflowError as error:
-        refused(error, f"讨论结论未记录：{error.message}")
+        refused(error, gettext("讨论结论未记录：%(message)s", message=label(error.message)))
     else:
-        flash("已记录专家组讨论结论", "success")
+        flash(gettext("已记录专家组讨论结论"), "success")
     return redirect(url_for("pages.application_page", application_id=application_id) + "#panel")
 
 
@@ -269,8 +271,9 @@ def conflict_declaration_form(application_id: int) -> Any:
         )
         db.commit()
     except WorkflowError as error:
-        fields = "；".join(m for ms in error.details.get("fields", {}).values() for m in ms)
-        refused(error, f"回避申请未提交：{error.message}" + (f"：{fields}" if fields else ""))
+        fields = label("；").join(label(m) for ms in error.details.get("fields", {}).values() for m in ms)
+        message = label(error.message) + (label("：") + fields if fields else "")
+        refused(error, gettext("回避申请未提交：%(message)s", message=message))
     else:
-        flash("回避申请已记录，抽取专家组时将据此回避", "success")
+        flash(gettext("回避申请已记录，抽取专家组时将据此回避"), "success")
     return redirect(url_for("pages.application_page", application_id=application_id) + "#panel")

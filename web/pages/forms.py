@@ -6,6 +6,7 @@ from typing import Any
 from flask import flash, request
 
 from web import db
+from web.i18n import label
 from workflow.errors import WorkflowError
 from werkzeug.datastructures import MultiDict
 
@@ -78,9 +79,9 @@ def field_errors(details: dict[str, Any]) -> dict[str, str]:
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         elif isinstance(value, list):
-            flat[prefix] = "；".join(str(v) for v in value if not isinstance(v, dict)) or str(value)
+            flat[prefix] = label("；").join(label(v) for v in value if not isinstance(v, dict)) or str(value)
         else:
-            flat[prefix] = str(value)
+            flat[prefix] = label(value)
 
     walk("", details.get("fields", details))
     return flat
@@ -102,5 +103,5 @@ def form_errors(error: WorkflowError) -> dict[str, str]:
     if error.status in (403, 404):
         raise error
     errors = field_errors(error.details) if error.details.get("fields") else {}
-    errors["_"] = error.message
+    errors["_"] = label(error.message)
     return errors

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from models import Application, Notice, Programme
 from models.enums import ApplicationState, Role
 from web import db
 from web.auth import current_actor, login_required
+from web.filters import page_date
+from web.i18n import label
 from web.pages import bp
 from web.pages.forms import refused
 from workflow import applications, jurisdictions, notices
@@ -45,18 +48,18 @@ def notices_open_form() -> Any:
     ids = [int(i) for i in request.form.getlist("application_ids") if i.isdigit()]
     try:
         if not ids:
-            raise Invalid.field("application_ids", "请勾选要列入公示的申报")
+            raise Invalid.field("application_ids", gettext("请勾选要列入公示的申报"))
         apps = [applications.load(session, actor, i, for_update=True) for i in dict.fromkeys(ids)]
         if len({a.programme_id for a in apps}) > 1:
-            raise Invalid.field("application_ids", "一次公示只能包含同一申报批次的申报")
+            raise Invalid.field("application_ids", gettext("一次公示只能包含同一申报批次的申报"))
         for app in apps:
             applications.act(session, actor, app, "approve_for_notice", now(), batch=True)
         notice = notices.open_notice(session, actor, apps, now())
         db.commit()
     except WorkflowError as error:
-        refused(error, f"公示未发布：{error.message}")
+        refused(error, gettext("公示未发布：%(message)s", message=label(error.message)))
     else:
-        flash(f"已发布公示“{notice.title}”，至{notice.ends_on.month}月{notice.ends_on.day}日结束", "success")
+        flash(gettext("已发布公示“%(title)s”，至%(day)s结束", title=notice.title, day=page_date(notice.ends_on)), "success")
     return redirect(url_for("pages.notices_console"))
 
 
@@ -66,12 +69,12 @@ def notice_close_form(notice_id: int) -> Any:
     session, actor = db.session(), current_actor()
     notice = session.get(Notice, notice_id)
     if notice is None or notice.programme_id not in _own_programmes(actor):
-        raise NotFound("公示不存在")
+        raise NotFound(gettext("公示不存在"))
     try:
         notices.close(session, actor, notice, now())
         db.commit()
     except WorkflowError as error:
-        refused(error, f"公示未结束：{error.message}")
+        refused(error, gettext("公示未结束：%(message)s", message=label(error.message)))
     else:
-        flash("公示已结束，名单内单位已认定，证书正在生成", "success")
+        flash(gettext("公示已结束，名单内单位已认定，证书正在生成"), "success")
     return redirect(url_for("pages.notices_console") + f"#notice-{notice_id}")

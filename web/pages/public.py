@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from models import Designation, Notice
@@ -11,6 +12,7 @@ from models.enums import CertificateStatus, DesignationState
 from web import db
 from web.api import representations as rep
 from web.downloads import send_stored
+from web.i18n import remember_language, same_site_path
 from web.pages import bp
 from web.pages.forms import field_errors
 from web.uploads import accept_all, described, store
@@ -59,7 +61,7 @@ def notice_page(notice_id: int) -> Any:
             db.session().rollback()
             errors = field_errors(error.details) or {"_": error.message}
         else:
-            flash("异议已提交。处理结果将通过您留下的联系方式告知，并在本页公布。", "success")
+            flash(gettext("异议已提交。处理结果将通过您留下的联系方式告知，并在本页公布。"), "success")
             return redirect(url_for("pages.notice_page", notice_id=notice.id))
     return render_template("public/notice.html", notice=notice, listed=notices.listed(notice),
                            errors=errors, form=request.form), (422 if errors else 200)
@@ -81,7 +83,7 @@ def _check_uploaded_pdf() -> Any:
 
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        check = certificates.PdfCheck("unreadable", "", "请选择要核验的证书 PDF 文件")
+        check = certificates.PdfCheck("unreadable", "", gettext("请选择要核验的证书 PDF 文件"))
     else:
         session = db.session()
 
@@ -139,3 +141,10 @@ def certificate_pdf(number: str) -> Any:
         abort(404)
     return send_stored(certificate.pdf_path or "", mimetype="application/pdf", download_name=f"{number}.pdf",
                        as_attachment=False)
+
+
+@bp.route("/language/zh", defaults={"code": "zh"})
+@bp.route("/language/en", defaults={"code": "en"})
+def switch_language(code: str) -> Any:
+    """The 中文 / English link of the page header: remember the choice, go back to the page."""
+    return remember_language(redirect(same_site_path(request.args.get("next", ""))), code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 import evaluators
@@ -11,6 +12,7 @@ from models import Application, Designation, Enterprise, Objection, Programme
 from models.enums import ApplicationState, Role
 from web import db
 from web.auth import current_actor, login_required
+from web.i18n import label
 from web.pages import bp
 from web.pages.forms import optional_int, refused
 from workflow import applications, designations, jurisdictions, notices, panels
@@ -83,9 +85,9 @@ def application_action_form(application_id: int) -> Any:
                          objection_id=optional_int("objection_id"))
         db.commit()
     except WorkflowError as error:
-        refused(error, f"“{trigger_label(trigger)}”未执行：{error.message}")
+        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)), message=label(error.message)))
     else:
-        flash(f"已{trigger_label(trigger)}", "success")
+        flash(gettext("已%(action)s", action=label(trigger_label(trigger))), "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
 
 
@@ -99,9 +101,9 @@ def panel_draw_form(application_id: int) -> Any:
         panel = panels.draw(session, actor, app, now(), seed=request.form.get("seed") or None)
         db.commit()
     except WorkflowError as error:
-        refused(error, f"抽取专家未完成：{error.message}")
+        refused(error, gettext("抽取专家未完成：%(message)s", message=label(error.message)))
     else:
-        flash(f"已抽取{panel.size}名专家（随机种子 {panel.seed}），邀请已发出", "success")
+        flash(gettext("已抽取%(size)s名专家（随机种子 %(seed)s），邀请已发出", size=panel.size, seed=panel.seed), "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
 
 
@@ -113,15 +115,15 @@ def objection_dismiss_form(objection_id: int) -> Any:
     target = url_for("pages.staff_home")
     try:
         if objection is None:
-            raise NotFound("异议不存在")
+            raise NotFound(gettext("异议不存在"))
         target = url_for("pages.application_page", application_id=objection.application_id)
         applications.load(session, current_actor(), objection.application_id)
         notices.dismiss_objection(session, current_actor(), objection, request.form.get("reason", ""), now())
         db.commit()
     except WorkflowError as error:
-        refused(error, f"未处理：{error.message}")
+        refused(error, gettext("未处理：%(message)s", message=label(error.message)))
     else:
-        flash("已认定异议不成立，理由已公布", "success")
+        flash(gettext("已认定异议不成立，理由已公布"), "success")
     return redirect(target)
 
 
@@ -132,7 +134,7 @@ def designation_page(designation_id: int) -> Any:
     session = db.session()
     designation = session.get(Designation, designation_id)
     if designation is None or not can_view_designation(session, actor, designation):
-        raise NotFound("认定记录不存在")
+        raise NotFound(gettext("认定记录不存在"))
     return render_template(
         "staff/designation.html", designation=designation,
         actions=designations.available_actions(session, actor, designation),
@@ -149,7 +151,7 @@ def designation_action_form(designation_id: int) -> Any:
     try:
         designation = session.get(Designation, designation_id, with_for_update=True)
         if designation is None or not can_view_designation(session, actor, designation):
-            raise NotFound("认定记录不存在")
+            raise NotFound(gettext("认定记录不存在"))
         designations.act(session, actor, designation, trigger, now(),
                          reason=request.form.get("reason", ""),
                          expected_version=optional_int("version"),
@@ -158,9 +160,9 @@ def designation_action_form(designation_id: int) -> Any:
                          until=request.form.get("until") or None)
         db.commit()
     except WorkflowError as error:
-        refused(error, f"“{trigger_label(trigger)}”未执行：{error.message}")
+        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)), message=label(error.message)))
     else:
-        flash(f"已{trigger_label(trigger)}", "success")
+        flash(gettext("已%(action)s", action=label(trigger_label(trigger))), "success")
     return redirect(url_for("pages.designation_page", designation_id=designation_id))
 
 
@@ -187,7 +189,7 @@ def programme_form() -> Any:
             db.session().rollback()
             errors = field_errors(error.details) or {"_": error.message}
         else:
-            flash(f"已创建申报批次“{programme.title}”", "success")
+            flash(gettext("已创建申报批次“%(title)s”", title=programme.title), "success")
             return redirect(url_for("pages.staff_home"))
     return render_template("staff/programme_form.html", errors=errors, form=request.form,
                            guidelines=evaluators.available()), (422 if errors else 200)
@@ -203,7 +205,7 @@ CONSOLE_LISTS = ("applications", "designations", "enterprises", "experts")
 def _console_place(session: Any, code: str | None) -> str:
     from workflow.listings import place_name
 
-    return place_name(session, code) if code else "全部"
+    return place_name(session, code) if code else gettext("全部")
 
 
 def _subtree_choices(session: Any, root: str | None) -> list[tuple[str, str]]:

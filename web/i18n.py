@@ -1,0 +1,126 @@
+"""Chinese pages for everyone, English on request.
+
+Chinese is the source language: the Chinese text of the templates and pages is the message id,
+and translations/en/LC_MESSAGES/messages.po holds the English. Labels the other layers hand to
+the pages (states, kinds, list headers) stay Chinese there and are translated here, by the same
+catalogue; `extract_labels` puts them into it. A visitor switches with the 中文 / English link in
+the page header (a cookie) or `?lang=en`; the browser's Accept-Language is not consulted, so the
+pages stay Chinese unless someone asks for English.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import Flask, Response, has_request_context, request
+from flask_babel import Babel, get_locale, gettext
+from markupsafe import Markup, escape
+
+from web.config import ROOT
+
+COOKIE = "lang"
+YEAR = 365 * 24 * 3600
+CHINESE, ENGLISH = "zh_Hans_CN", "en"
+CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff01-\uff5e]")
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return CHINESE
+    asked = request.args.get("lang") or request.cookies.get(COOKIE)
+    return ENGLISH if asked == "en" else CHINESE
+
+
+def english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def page_language() -> str:
+    """The value of <html lang>."""
+    return "en" if english() else "zh-CN"
+
+
+def label(text: Any) -> str:
+    """A Chinese label from another layer (a state, a column header) in the page's language."""
+    return gettext(str(text)) if text else ""
+
+
+def shown_label(text: Any) -> Markup:
+    """A label for a template: translated when the catalogue knows it, else shown as data
+    (the name of a district next to the translated name of a kind)."""
+    return data(label(text))
+
+
+def data(value: Any) -> Markup:
+    """User data (a name, an address) as it was entered, marked Chinese on an English page."""
+    text = escape("" if value is None else value)
+    if english() and CJK.search(text):
+        return Markup('<span class="data" lang="zh-CN">%s</span>') % text
+    return text
+
+
+def data_lang(value: Any) -> Markup:
+    """The lang attribute for an element (an <option>) whose text is Chinese user data."""
+    return Markup(' lang="zh-CN"') if english() and CJK.search(str(value or "")) else Markup("")
+
+
+def remember_language(response: Response, code: str) -> Response:
+    response.set_cookie(COOKIE, code, max_age=YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+def same_site_path(target: str) -> str:
+    """A path on this site to return to, without its `lang` parameter; the home page otherwise."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return "/"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return urlunsplit(("", "", parts.path, query, ""))
+
+
+def _remember_asked_language(response: Response) -> Response:
+    """`?lang=en` on any page switches for the pages that follow as well."""
+    asked = request.args.get("lang")
+    if asked in ("zh", "en") and request.cookies.get(COOKIE) != asked:
+        remember_language(response, asked)
+    return response
+
+
+def register(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", CHINESE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_remember_asked_language)
+    app.add_template_global(page_language)
+    app.add_template_global(english)
+    app.add_template_global(data_lang)
+    app.add_template_filter(data, "data")
+    app.add_template_filter(shown_label, "label")
+    app.add_template_filter(label, "tr")
+
+
+def extract_labels(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
+) -> Iterator[tuple[int, str, str, list[str]]]:
+    """Babel extractor for the modules whose Chinese labels the pages show (see babel.cfg):
+    every Chinese string constant except docstrings, parts of f-strings and what is raised."""
+    tree = ast.parse(fileobj.read())
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skipped.add(id(first.value))
+        if isinstance(node, (ast.JoinedStr, ast.Raise)):
+            skipped.update(id(n) for n in ast.walk(node))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped
+                and CJK.search(node.value)):
+            yield node.lineno, "", node.value, []
