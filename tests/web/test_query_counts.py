@@ -1,0 +1,137 @@
+"""No list costs one query per row: the number of queries a page takes stays the same whatever
+the page size and however many records there are (no N+1), for the bureau's lists (API and
+console pages) and the public directory (API and page)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session
+
+from models import (Application, Certificate, Designation, Enterprise, EvidenceFile, Expert, Programme, TransitionLog,
+                    User)
+from models.enums import ApplicationState, DesignationState, Role
+from tests.web.apiclient import Api
+from workflow.demo import with_check
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
+COUNTIES = ["330114", "330106", "330109", "340811"]  # Hangzhou's and Anqing's, to exercise the scope
+
+API_LISTS = [
+    "/applications?per_page={n}&sort=-submitted_at",
+    "/applications?per_page={n}&sort=name&state=designated",
+    "/designations?per_page={n}",
+    "/designations?per_page={n}&sort=name&kind=factory",
+    "/enterprises?per_page={n}&sort=-applications",
+]
+PAGES = [
+    "/console/applications?per_page={n}",
+    "/console/designations?per_page={n}",
+    "/console/enterprises?per_page={n}",
+    "/console/experts?per_page={n}",
+]
+PUBLIC = [
+    "/api/v1/directory?per_page={n}",
+    "/api/v1/directory?per_page={n}&kind=factory&status=active",
+    "/directory",
+]
+
+
+def grow(session: Session, first: int, count: int) -> None:
+    """`count` more enterprises, each with a designated application (its evidence, its log, its
+    designation and certificate) and one still submitted, and one more expert."""
+    programme = session.scalars(select(Programme).where(Programme.jurisdiction_code == "330100")).first()
+    staff = session.scalars(select(User).where(User.username == "hz_city")).one()
+    for number in range(first, first + count):
+        county = COUNTIES[number % len(COUNTIES)]
+        enterprise = Enterprise(uscc=with_check(f"91{county}MA2Q{number:04d}X"), name=f"杭州计数测试有限公司{number}",
+                                jurisdiction_code=county, industry_codes=["C3011"], created_at=NOW)
+        user = User(username=f"counted{number}", password_hash="x", role=Role.expert, name=f"专家{number}")
+        session.add_all([enterprise, user])
+        session.flush()
+        session.add(Expert(user_id=user.id, name=f"专家{number}", specialties=["energy", "C30"],
+                           jurisdiction_code=county))
+        for state in (ApplicationState.designated, ApplicationState.submitted):
+            designated = state is ApplicationState.designated
+            app = Application(programme_id=programme.id, enterprise_id=enterprise.id, state=state,
+                              holding_jurisdiction_code="330100", guideline=programme.guideline, data={},
+                              auto_score=85.0, panel_score=86.0 if designated else None, submitted_at=NOW,
+                              designated_at=NOW if designated else None, created_at=NOW, updated_at=NOW)
+            session.add(app)
+            session.flush()
+            session.add(EvidenceFile(application_id=app.id, indicator="", original_name="能源审计报告.pdf",
+                                     stored_name=f"counted-{app.id}.pdf", content_type="application/pdf", size=1,
+                                     sha256="0" * 64, uploaded_by_id=staff.id))
+            session.add(TransitionLog(entity="application", entity_id=app.id, trigger="submit",
+                                      from_state="draft", to_state="submitted", actor_label="申报单位", at=NOW))
+            if designated:
+                designation = Designation(
+                    application_id=app.id, enterprise_id=enterprise.id, programme_id=programme.id,
+                    kind=programme.kind, tier=programme.tier, jurisdiction_code="330100",
+                    state=DesignationState.active, valid_from=date(2026, 1, 5) + timedelta(days=number),
+                    valid_until=date(2029, 1, 4), created_at=NOW, changed_at=NOW)
+                session.add(designation)
+                session.flush()
+                session.add(Certificate(designation_id=designation.id, number=f"330100-GF-2026-{9000 + number}",
+                                        jurisdiction_code="330100", kind_code="GF", year=2026,
+                                        sequence=9000 + number, holder=enterprise.name))
+    session.commit()
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def queries(engine: Engine, client: FlaskClient, path: str, headers: dict[str, str]) -> int:
+    client.get(path, headers=headers)  # warm: reference data read once per process is not the point
+    with counting(engine) as statements:
+        response = client.get(path, headers=headers)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(statements)
+
+
+def sign_in(client: FlaskClient, username: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    response = client.post("/login", data={"username": username, "password": "greencert-demo", "csrf_token": token})
+    assert response.status_code == 302
+
+
+def counts(engine: Engine, client: FlaskClient, paths: list[str], prefix: str,
+           headers: dict[str, str]) -> dict[tuple[str, int], int]:
+    return {(path, n): queries(engine, client, prefix + path.format(n=n), headers) for path in paths for n in (20, 200)}
+
+
+@pytest.mark.parametrize("who, paths, prefix", [
+    ("zj_province", API_LISTS, "/api/v1"), ("admin", API_LISTS, "/api/v1"),
+    ("zj_province", PAGES, ""), (None, PUBLIC, ""),
+])
+def test_queries_per_page_do_not_grow_with_page_size_or_data(engine, db, client, who, paths, prefix) -> None:
+    grow(db, 0, 5)
+    headers: dict[str, str] = {}
+    if who and prefix:
+        headers = Api(client, who).headers
+    elif who:
+        sign_in(client, who)
+    few = counts(engine, client, paths, prefix, headers)
+    grow(db, 5, 60)
+    many = counts(engine, client, paths, prefix, headers)
+    for path in paths:
+        assert few[(path, 20)] == few[(path, 200)] == many[(path, 20)] == many[(path, 200)], (
+            path, few[(path, 20)], few[(path, 200)], many[(path, 20)], many[(path, 200)])
