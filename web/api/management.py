@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models import ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
 from models.enums import DesignationState, Kind, Role, Tier
 from web import db
+from web.errors import LARGEST_ID
 from web.api import bp
 from web.api import representations as rep
 from web.api.spec import parse, route
@@ -124,7 +125,7 @@ def feed() -> Any:
             raise Invalid.field("since", "since 须带时区，如 +08:00")
         query = query.where(TransitionLog.at >= since)
     if request.args.get("after_id"):
-        query = query.where(TransitionLog.id > _int(request.args["after_id"], "after_id", 0, 2**62))
+        query = query.where(TransitionLog.id > _int(request.args["after_id"], "after_id", 0, LARGEST_ID))
     rows = list(db.session().scalars(query.order_by(TransitionLog.id).limit(500)))
     items = []
     for row in rows:

@@ -198,7 +198,9 @@ PAGED = {
                    "items": {"type": "array", "items": {"type": "object"}}},
 }
 ERRORS = {401: "未登录或令牌无效", 403: "无权执行", 404: "不存在或无权查看", 409: "当前状态不允许，或已被他人修改",
-          422: "输入有误"}
+          422: "输入有误", 429: "尝试过于频繁，请稍后再试"}
+# Operations that refuse on their own: a wrong password (401) and too many attempts (429).
+THROTTLED = {"token": [401, 429]}
 
 
 def openapi(server_url: str) -> dict[str, Any]:
@@ -300,4 +302,4 @@ def _errors(e: Endpoint, path_params: list[Any], query: list[Any]) -> list[int]:
         statuses.append(409)
     if writes or query or path_params or e.body is not None:
         statuses.append(422)
-    return statuses
+    return [*statuses, *THROTTLED.get(e.name, [])]

@@ -1,0 +1,46 @@
+"""The fuzzers' world: the rich demo world (designations in every state, notices, objections,
+reviews, certificates) seeded once per backend, and a rolled-back transaction around each test, so
+that generated ids and actions land on real records."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import OutboxItem
+from models.enums import OutboxState
+from tests.conftest import BACKENDS, SEEDED_AT, fresh_database
+from web import create_app
+from workflow import demo
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def world_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("fuzz")) as engine:
+        with Session(engine) as session:
+            demo.seed_world(session, SEEDED_AT)
+            # The world's certificates stay unrendered: the fuzzers ask about them, not for them.
+            session.execute(update(OutboxItem).values(state=OutboxState.done))
+            session.commit()
+        yield engine
+
+
+@pytest.fixture
+def world_factory(world_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    connection = world_engine.connect()
+    transaction = connection.begin()
+    yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def world_app(world_factory: sessionmaker[Session], tmp_path: Path) -> Flask:
+    return create_app({
+        "SESSION_FACTORY": world_factory, "TESTING": True, "REDIS_URL": None,
+        "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test",
+    })
