@@ -216,6 +216,7 @@ def worker(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
+    import workflow.jobs  # noqa: F401  (loaded once here, not again in every forked work horse)
     from workflow.certificate_pdf import harfbuzz_subset_available  # loaded before the fork
     from workflow.outbox import QUEUES
 
