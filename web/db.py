@@ -1,12 +1,16 @@
 """One database session per request, committed explicitly by the view, then the outbox relayed."""
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from workflow import outbox
+
+log = logging.getLogger(__name__)
 
 
 def session() -> Session:
@@ -16,9 +20,15 @@ def session() -> Session:
 
 
 def commit() -> None:
-    """Commit the request's unit of work, then move its effects on (to RQ, or run them here)."""
+    """Commit the request's unit of work, then move its effects on (to RQ, or run them here).
+
+    Once the commit has succeeded the change stands: if the effects cannot be moved on now, they
+    wait in the outbox for the next request or the scheduler, and the request still succeeds."""
     session().commit()
-    relay()
+    try:
+        relay()
+    except SQLAlchemyError as error:
+        log.warning("outbox not relayed after commit; the scheduler will: %s", error)
 
 
 # After Redis failed to answer, requests leave their effects in the outbox for this long rather

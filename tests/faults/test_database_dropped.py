@@ -22,6 +22,7 @@ from tests.conftest import PG_URL, drop_postgres_schema, new_postgres_schema, se
 from tests.faults.conftest import BASE_URL, SECRET_KEY
 from tests.web.apiclient import Api
 from web import create_app
+from workflow import outbox
 from workflow.db import make_engine, session_factory
 
 pytestmark = pytest.mark.postgres
@@ -67,6 +68,8 @@ class Severer:
 
     def _on_execute(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if self.point == "loading for update" and "FOR UPDATE" in statement:
+            self._fire(connection)
+        if self.point == "relaying after commit" and statement.split()[:4] == ["SELECT", "outbox.id", "FROM", "outbox"]:
             self._fire(connection)
 
 
@@ -138,3 +141,22 @@ def test_connections_that_died_in_the_pool_are_replaced_unnoticed(served) -> Non
     county.post(f"/applications/{app_id}/actions/recommend")
     changed, logged, _audited, _effects = traces(flask_app, app_id)
     assert changed > version and logged == 1
+
+
+def test_a_committed_change_stands_when_the_connection_drops_while_its_effects_are_relayed(served) -> None:
+    flask_app, severer, app_id = served
+    county = Api(flask_app.test_client(), "qt_county")
+    city = Api(flask_app.test_client(), "hz_city")
+    county.post(f"/applications/{app_id}/actions/recommend")
+    effects = traces(flask_app, app_id)[3]
+
+    severer.arm("relaying after commit")
+    assert city.post(f"/applications/{app_id}/actions/accept")["state"] == "evaluating"
+    assert severer.fired
+    with flask_app.extensions["greencert"].factory() as session:
+        waiting = session.scalars(select(OutboxItem).where(OutboxItem.id > effects)).all()
+        assert "evaluate_application" in [item.function for item in waiting]
+        assert {str(item.state) for item in waiting} == {"pending"}  # kept for the next relay
+
+    assert outbox.relay(flask_app.extensions["greencert"].factory) >= 1  # the scheduler's next round
+    assert county.get(f"/applications/{app_id}")["state"] == "under_review"
