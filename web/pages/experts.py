@@ -78,7 +78,7 @@ def _pool_page(import_errors: list[dict[str, Any]] | None = None, status: int = 
     }
     filters["status"] = filters["status"] or "active"
     page_number = (
-        int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+        int(args["page"]) if args.get("page", "").isdecimal() and 0 < int(args["page"]) < 10**6 else 1
     )
     problem = ""
     try:
@@ -151,7 +151,7 @@ def expert_pool_edit(expert_id: int) -> Any:
                 actor,
                 expert,
                 changes,
-                int(request.form["version"]) if request.form.get("version", "").isdigit() else None,
+                int(request.form["version"]) if request.form.get("version", "").isdecimal() else None,
             )
             db.commit()
         except WorkflowError as error:

@@ -23,7 +23,7 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
         section, _, name = key.partition(".")
         if section == "consultants" and name:  # consultants.0.name / consultants.0.uscc
             index, _, field = name.partition(".")
-            if index.isdigit() and int(index) < 5 and field in ("name", "uscc") and value.strip():
+            if index.isdecimal() and int(index) < 5 and field in ("name", "uscc") and value.strip():
                 consultants = data.setdefault("consultants", [])
                 while len(consultants) <= int(index):
                     consultants.append({})
@@ -35,11 +35,11 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
             continue
         if section == "years" and name:  # years.0.indicators.x / years.0.year: a park's earlier years
             index, _, rest = name.partition(".")
-            if index.isdigit() and int(index) < 2:
+            if index.isdecimal() and int(index) < 2:
                 slot = _year_slot(data, int(index))
                 inner, _, indicator = rest.partition(".")
                 if inner == "year":
-                    slot["year"] = int(value) if value.strip().isdigit() else value
+                    slot["year"] = int(value) if value.strip().isdecimal() else value
                 elif inner == "indicators" and indicator:
                     slot["indicators"][indicator] = value
             continue
@@ -51,7 +51,7 @@ def nested(form: MultiDict[str, str] | None = None) -> dict[str, Any]:
         data["consultants"] = [c for c in data["consultants"] if c]
     if "year" in data:
         year = str(data["year"]).strip()
-        data["year"] = int(year) if year.isdigit() else year
+        data["year"] = int(year) if year.isdecimal() else year
     for section in ("energy", "renewables"):
         for name, value in list(data.get(section, {}).items()):
             data[section][name] = None if not str(value).strip() else value
@@ -67,7 +67,7 @@ def _year_slot(data: dict[str, Any], index: int) -> dict[str, Any]:
 
 def optional_int(name: str) -> int | None:
     value = request.form.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def field_errors(details: dict[str, Any]) -> dict[str, str]:

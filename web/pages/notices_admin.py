@@ -45,7 +45,7 @@ def notices_console() -> Any:
 @login_required(Role.staff)
 def notices_open_form() -> Any:
     session, actor = db.session(), current_actor()
-    ids = [int(i) for i in request.form.getlist("application_ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("application_ids") if i.isdecimal() and len(i) <= 9]
     try:
         if not ids:
             raise Invalid.field("application_ids", gettext("请勾选要列入公示的申报"))

@@ -52,7 +52,7 @@ def notice_page(notice_id: int) -> Any:
             uploads = accept_all(request.files.getlist("files"))
             notices.file_objection(
                 db.session(), notice.id,
-                application_id=int(application_id) if application_id.isdigit() else -1,
+                application_id=int(application_id) if application_id.isdecimal() else -1,
                 name=request.form.get("name", ""), contact=request.form.get("contact", ""),
                 content=request.form.get("content", ""), now=now(), evidence=described(uploads))
             store(uploads, "objections")
@@ -118,7 +118,7 @@ def directory_page() -> Any:
     if args.get("jurisdiction") in jurisdictions.parents(session):
         inside = [c for c in jurisdictions.parents(session) if jurisdictions.is_within(session, c, args["jurisdiction"])]
         query = query.where(Enterprise.jurisdiction_code.in_(inside))
-    page = max(int(args["page"]) if args.get("page", "").isdigit() else 1, 1)
+    page = max(int(args["page"]) if args.get("page", "").isdecimal() and len(args["page"]) <= 6 else 1, 1)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Designation.id.desc()).offset((page - 1) * 50).limit(50)).all()
     areas = session.scalars(select(Jurisdiction).where(Jurisdiction.level != "county").order_by(Jurisdiction.code)).all()

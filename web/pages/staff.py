@@ -269,7 +269,7 @@ def console_list(name: str) -> Any:
         options=_filter_options(session, listing, actor), lists=CONSOLE_LISTS,
         filtered=bool(query.q.strip() or query.filters), per_page_choices=listings.PER_PAGE_CHOICES,
         enterprise=session.get(Enterprise, int(query.filters["enterprise"]))
-        if query.filters.get("enterprise", "").isdigit() else None,
+        if query.filters.get("enterprise", "").isdecimal() and len(query.filters["enterprise"]) <= 9 else None,
         years=list(range(local_date_now().year, 2019, -1)),
     )
 
