@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date
+from flask_babel import format_date, pgettext
 
 from models.enums import KIND_LABELS, REVOCATION_LABELS, TIER_LABELS, Kind, RevocationReason, Tier
 from web.i18n import english, label
@@ -28,6 +28,15 @@ def page_date(value: date | datetime | str | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日{time}"
 
 
+# One Chinese word names both a state and the action that leads to it.
+STATE_WORDS = {"暂停": lambda: pgettext("state", "暂停"), "退回修改": lambda: pgettext("state", "退回修改")}
+
+
+def page_state(value: Any) -> str:
+    text = state_label(value)
+    return STATE_WORDS[text]() if text in STATE_WORDS else label(text)
+
+
 def kind_label(value: Any) -> str:
     return label(KIND_LABELS.get(Kind(str(value)), str(value))) if value else ""
 
@@ -42,7 +51,7 @@ def reason_label(value: Any) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(page_date, "cndate")
-    app.add_template_filter(lambda value: label(state_label(value)), "state")
+    app.add_template_filter(page_state, "state")
     app.add_template_filter(lambda value: label(trigger_label(value)), "trigger")
     app.add_template_filter(kind_label, "kind")
     app.add_template_filter(tier_label, "tier")

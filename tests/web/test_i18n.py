@@ -137,25 +137,27 @@ def test_english_dates_and_chinese_dates(matrix_app, world) -> None:  # noqa: F8
     assert re.search(r"<dd>\d{1,2} [A-Z][a-z]{2} \d{4} to \d{1,2} [A-Z][a-z]{2} \d{4}</dd>", english)
 
 
-def catalogue() -> dict[str, str]:
+def catalogue() -> dict[tuple[str, str | None], str]:
     with open(CATALOGUE / "messages.po", "rb") as po:
         entries = read_po(po)
     assert [m.id for m in entries if m.id and m.fuzzy] == [], "fuzzy translations"
     assert [m.id for m in entries if m.id and not m.string] == [], "untranslated messages"
-    return {m.id: m.string for m in entries if m.id}
+    return {(m.id, m.context): m.string for m in entries if m.id}
 
 
 def test_the_catalogue_translates_every_message_of_the_pages() -> None:
     translated = catalogue()
     with open(ROOT / "babel.cfg") as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    in_sources = {message for _, _, message, *_ in extract_from_dir(str(ROOT), method_map, options_map)}
-    in_sources = {m if isinstance(m, str) else m[0] for m in in_sources}
-    assert sorted(in_sources - set(translated)) == [], "run pybabel extract and update, then translate"
+    in_sources = {(message if isinstance(message, str) else message[0], context)
+                  for _, _, message, _, context in extract_from_dir(str(ROOT), method_map, options_map)}
+    assert sorted(in_sources - set(translated), key=str) == [], "run pybabel extract and update, then translate"
 
 
 def test_the_compiled_catalogue_matches_the_translations() -> None:
     with open(CATALOGUE / "messages.mo", "rb") as mo:
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+        # read_mo gives the context as bytes
+        compiled = {(m.id, m.context.decode() if isinstance(m.context, bytes) else m.context): m.string
+                    for m in read_mo(mo) if m.id}
     assert compiled == catalogue(), "run pybabel compile -d translations"
 

@@ -10,7 +10,8 @@
     }
   });
 
-  // The browser's own file picker speaks the browser's language; ours shows the chosen name.
+  // The browser's own file picker speaks the browser's language; ours shows the chosen name
+  // (or, in the page's language, that none is chosen: <span data-none="…">).
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file][data-file-name]")) {
@@ -18,7 +19,7 @@
     }
     var shown = document.getElementById(input.getAttribute("data-file-name"));
     if (shown) {
-      shown.textContent = input.files && input.files.length ? input.files[0].name : "未选择文件";
+      shown.textContent = input.files && input.files.length ? input.files[0].name : shown.getAttribute("data-none");
     }
   });
 })();

@@ -1,4 +1,5 @@
-// Live progress of certificate issue: <progress data-progress-url="…" data-label="id">.
+// Live progress of certificate issue: <progress data-progress-url="…" data-label="id">, the
+// label's text in the page's language from <span data-text="… {designated} … {issued}/{certificates}">.
 (function () {
   "use strict";
   function follow(bar) {
@@ -10,7 +11,10 @@
           if (!p) { return; }
           bar.max = p.certificates || 1;
           bar.value = p.issued;
-          if (label) { label.textContent = "已认定 " + p.designated + " 家，证书已生成 " + p.issued + "/" + p.certificates; }
+          if (label) {
+            label.textContent = label.getAttribute("data-text").replace("{designated}", p.designated)
+              .replace("{issued}", p.issued).replace("{certificates}", p.certificates);
+          }
           if (p.issued < p.certificates) { window.setTimeout(poll, 2000); }
         });
     }
