@@ -39,7 +39,7 @@ def _choices(enum: Any) -> validate.OneOf:
 
 class MyApplicationsArgs(PageArgs):
     state = fields.String(validate=_choices(ApplicationState), metadata={"description": "申报状态"})
-    programme = fields.Integer(metadata={"description": "申报批次编号"})
+    programme = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "申报批次编号"})
     sort = fields.String(load_default="-id", validate=validate.OneOf(["id", "-id", "updated_at", "-updated_at"]),
                          metadata={"description": "排序：id、updated_at，前加“-”为倒序"})
 

@@ -199,8 +199,10 @@ PAGED = {
 }
 ERRORS = {401: "未登录或令牌无效", 403: "无权执行", 404: "不存在或无权查看", 409: "当前状态不允许，或已被他人修改",
           422: "输入有误", 429: "尝试过于频繁，请稍后再试"}
-# Operations that refuse on their own: a wrong password (401) and too many attempts (429).
-THROTTLED = {"token": [401, 429]}
+# Operations that refuse on their own: a wrong password (401) and too many attempts (429,
+# web/throttle.py and the sign-in lock-out).
+THROTTLED = {"token": [401, 429], "file_objection": [429], "get_certificate": [429],
+             "verify_certificate_pdf": [429]}
 
 
 def openapi(server_url: str) -> dict[str, Any]:
@@ -293,12 +295,13 @@ def _body(spec: APISpec, e: Endpoint) -> dict[str, Any]:
 
 def _errors(e: Endpoint, path_params: list[Any], query: list[Any]) -> list[int]:
     """The refusals an operation can give: 401 and 403 when it needs a user; 404 when it names a
-    record; 409 when it changes something; 422 when it reads input."""
+    record; 409 when it changes something or reads a record whose state matters; 422 when it
+    reads input."""
     statuses = [401, 403] if e.auth else []
     writes = e.method != "GET"
     if path_params or e.auth:
         statuses.append(404)
-    if writes:
+    if writes or path_params:
         statuses.append(409)
     if writes or query or path_params or e.body is not None:
         statuses.append(422)
