@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -79,7 +79,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(WorkflowError)
     def workflow_error(error: WorkflowError) -> Any:
-        return _respond(error.status, error.message, error.details, error.code)
+        response = make_response(_respond(error.status, error.message, error.details, error.code))
+        if error.status == 429 and "retry_after_seconds" in error.details:
+            response.headers["Retry-After"] = str(error.details["retry_after_seconds"])
+        return response
 
     @app.errorhandler(ValidationError)
     def validation_error(error: ValidationError) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 import evaluators
 from models import Designation, EvidenceFile, Notice, Objection, Programme
 from models.enums import Role
-from web import db
+from web import db, throttle
 from web.api import bp
 from web.api import representations as rep
 from web.api.spec import openapi, parse, route
@@ -203,6 +203,7 @@ def get_notice(notice_id: int) -> Any:
 @route(bp, "/notices/<int:notice_id>/objections", "POST",
        "对公示提出异议（公众）：JSON，或 multipart 附证据文件 files（最多5个）", body=ObjectionIn, status=201, auth=False)
 def file_objection(notice_id: int) -> Any:
+    throttle.check("objection")
     if request.mimetype == "multipart/form-data":
         form = {k: request.form.get(k, "") for k in ("application_id", "name", "contact", "content")}
         args = ObjectionIn().load({**form, "application_id": form["application_id"] or None})
@@ -269,6 +270,7 @@ def designation_action(designation_id: int, trigger: str) -> Any:
 
 @route(bp, "/certificates/<number>", "GET", "证书验证（公众）", auth=False)
 def get_certificate(number: str) -> Any:
+    throttle.check("verification")
     certificate = certificates.find(db.session(), number)
     if certificate is None:
         raise NotFound(f"证书编号“{number}”不存在，请核对；伪造的编号查询不到")
@@ -278,6 +280,7 @@ def get_certificate(number: str) -> Any:
 @route(bp, "/certificates/verify", "POST", "核验证书 PDF 文件（multipart: file）：真伪、是否被篡改、当前状态",
        auth=False)
 def verify_certificate_pdf() -> Any:
+    throttle.check("verification")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Invalid.field("file", "请选择要核验的证书 PDF 文件")

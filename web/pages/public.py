@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models import Designation, Notice
 from models.enums import CertificateStatus, DesignationState
-from web import db
+from web import db, throttle
 from web.api import representations as rep
 from web.downloads import send_stored
 from web.i18n import remember_language, same_site_path
@@ -47,6 +47,7 @@ def notice_page(notice_id: int) -> Any:
         abort(404)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        throttle.check("objection")
         try:
             application_id = request.form.get("application_id", "")
             uploads = accept_all(request.files.getlist("files"))
@@ -71,6 +72,7 @@ def notice_page(notice_id: int) -> Any:
 def verify_lookup() -> Any:
     """Look a number up, or check an uploaded certificate PDF against the issuer's signature."""
     if request.method == "POST":
+        throttle.check("verification")
         return _check_uploaded_pdf()
     number = request.args.get("number", "").strip()
     if number:
@@ -128,6 +130,7 @@ def directory_page() -> Any:
 
 @bp.route("/verify/<number>")
 def verify(number: str) -> Any:
+    throttle.check("verification")
     certificate = certificates.find(db.session(), number)
     view = rep.public_certificate(certificate) if certificate else None
     return render_template("public/verify.html", certificate=certificate, number=number, view=view,

@@ -1,0 +1,97 @@
+"""Throttles on the public endpoints: objections to a notice and certificate verification, per
+network address, answered with 429 (the JSON envelope, or a Chinese page) and Retry-After."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.enums import ApplicationState as S
+from tests.builders import application_in
+from tests.conftest import REDIS_URL, unavailable
+from web import create_app
+from web.throttle import LIMITS
+
+NOW = datetime.now(timezone.utc)
+OBJECTION = {"application_id": 1, "name": "张三", "contact": "13800000000", "content": "数据不实"}
+
+
+def visitor(address: str) -> dict[str, dict[str, str]]:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_the_eleventh_objection_within_an_hour_is_refused_with_429(client: FlaskClient) -> None:
+    allowed = LIMITS["objection"].requests
+    for _ in range(allowed):
+        response = client.post("/api/v1/notices/1/objections", json=OBJECTION, **visitor("198.51.100.1"))
+        assert response.status_code != 429
+
+    refused = client.post("/api/v1/notices/1/objections", json=OBJECTION, **visitor("198.51.100.1"))
+    other = client.post("/api/v1/notices/1/objections", json=OBJECTION, **visitor("198.51.100.2"))
+
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "too_many_requests"
+    assert "过于频繁" in refused.json["error"]["message"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert other.status_code != 429
+
+
+def test_the_objection_form_of_a_notice_page_shares_the_count(client: FlaskClient, app: Flask, db: Session) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    noticed = application_in(db, S.public_notice, NOW)
+    db.flush()
+    path = f"/notices/{noticed.notice_id}"
+    for _ in range(LIMITS["objection"].requests):
+        client.post(f"/api/v1{path}/objections", json=OBJECTION, **visitor("198.51.100.3"))
+
+    page = client.post(path, data=OBJECTION, **visitor("198.51.100.3"))
+
+    assert page.status_code == 429
+    assert "过于频繁" in page.get_data(as_text=True)
+    assert "Retry-After" in page.headers
+
+
+def test_looking_certificates_up_is_throttled_on_the_api_and_the_page(client: FlaskClient) -> None:
+    for _ in range(LIMITS["verification"].requests):
+        assert client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **visitor("198.51.100.4")).status_code == 404
+
+    assert client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **visitor("198.51.100.4")).status_code == 429
+    page = client.get("/verify/GC-NOT-A-NUMBER", **visitor("198.51.100.4"))
+    assert page.status_code == 429 and "过于频繁" in page.get_data(as_text=True)
+    assert client.get("/verify/GC-NOT-A-NUMBER", **visitor("198.51.100.5")).status_code == 404
+
+
+def redis_app(factory: sessionmaker[Session], tmp_path: Path, redis_url: str) -> Flask:
+    return create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": redis_url,
+                       "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test"})
+
+
+@pytest.mark.redis
+def test_with_redis_every_web_process_counts_together(factory, tmp_path) -> None:
+    first, second = (redis_app(factory, tmp_path, REDIS_URL) for _ in range(2))
+    try:
+        first.extensions["greencert"].redis().ping()
+    except Exception as error:  # noqa: BLE001
+        unavailable("Redis", str(error))
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    limit = LIMITS["verification"].requests
+
+    for number in range(limit):
+        app = first if number % 2 else second
+        assert app.test_client().get("/api/v1/certificates/X", **visitor(address)).status_code == 404
+
+    assert first.test_client().get("/api/v1/certificates/X", **visitor(address)).status_code == 429
+    assert second.test_client().get("/api/v1/certificates/X", **visitor(address)).status_code == 429
+
+
+def test_an_unreachable_redis_lets_the_public_through(factory, tmp_path) -> None:
+    app = redis_app(factory, tmp_path, "redis://127.0.0.1:1/0")
+
+    response = app.test_client().get("/api/v1/certificates/X")
+
+    assert response.status_code == 404
