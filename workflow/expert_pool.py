@@ -29,6 +29,7 @@ from models.enums import Role
 from workflow import accounts, jurisdictions, panels, reviews
 from workflow.actors import Actor, is_role
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
+from workflow.listings import printable
 from workflow.permissions import Decision
 
 EXPERTS_SHEET = "专家"
@@ -408,7 +409,7 @@ def export_workbook(session: Session, experts: Iterable[Expert]) -> bytes:
     former.append([header for _, header, _ in FORMER_COLUMNS])
     for expert in experts:
         sheet.append(
-            [
+            [printable(v) for v in (
                 expert.user.username,
                 expert.name,
                 expert.title,
@@ -420,17 +421,17 @@ def export_workbook(session: Session, experts: Iterable[Expert]) -> bytes:
                 expert.unavailable_until,
                 expert.user.email or "",
                 "在库" if expert.active else f"已停用（{expert.deactivation_reason}）",
-            ]
+            )]
         )
         for item in expert.former_employers or []:
             former.append(
-                [
+                [printable(v) for v in (
                     expert.user.username,
                     item.get("name"),
                     item.get("uscc") or "",
                     parse_date(item.get("from")),
                     parse_date(item.get("until")),
-                ]
+                )]
             )
     for ws, widths in (
         (sheet, [16, 10, 18, 30, 24, 24, 18, 16, 16, 26, 20]),

@@ -19,6 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, String, cast, desc, func, literal_column, or_, select
@@ -578,8 +579,13 @@ def to_csv(session: Session, listing: Listing, rows: Iterator[Any]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def printable(value: Any) -> Any:
+    """A text without the control characters a worksheet cannot hold (pasted into a name, say)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _text_cell(sheet: Any, value: Any, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=printable(value))
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # a text, never a formula
     for name, setting in style.items():
@@ -658,9 +664,10 @@ def ministry_xlsx(session: Session, scope: list[str] | None, year: int, bureau: 
         cell.border = border
     for number, d in enumerate(rows, start=1):
         e = d.enterprise
-        sheet.append([number, e.name, e.uscc, place_name(session, e.jurisdiction_code, full=True),
-                      industry_label(e.industry_codes), KIND_LABELS[d.kind], TIER_LABELS[d.tier],
-                      d.valid_from, d.valid_until, state_label(d.state), certificate_number(d)])
+        sheet.append([printable(v) for v in (
+            number, e.name, e.uscc, place_name(session, e.jurisdiction_code, full=True),
+            industry_label(e.industry_codes), KIND_LABELS[d.kind], TIER_LABELS[d.tier],
+            d.valid_from, d.valid_until, state_label(d.state), certificate_number(d))])
         for cell in sheet[sheet.max_row]:
             cell.border = border
             if isinstance(cell.value, str) and cell.value.startswith("="):

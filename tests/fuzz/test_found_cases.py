@@ -45,3 +45,24 @@ def test_a_page_for_an_id_beyond_any_record_is_the_chinese_not_found_page(client
 
     assert response.status_code == 404
     assert "不存在" in response.get_data(as_text=True)
+
+
+def test_a_name_with_control_characters_still_exports_to_excel(client: FlaskClient) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from evaluators import uscc_check_character
+
+    code = "91330114MA2H3X4Y7"
+    registered = client.post("/api/v1/registrations", json={
+        "uscc": code + uscc_check_character(code), "name": "钱塘\x01控制\x0b字符厂", "jurisdiction": "330114",
+        "industry_codes": ["C3011"], "username": "control_chars", "password": "long-enough-pass-123",
+        "email": "control@example.cn"})
+    assert registered.status_code == 201
+
+    response = Api(client, "hz_city").call("GET", "/enterprises?format=xlsx")
+
+    assert response.status_code == 200
+    names = [row[0].value for row in load_workbook(BytesIO(response.data)).active.iter_rows()]
+    assert any(str(name) == "钱塘控制字符厂" for name in names), names
