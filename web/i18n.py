@@ -16,7 +16,7 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, has_request_context, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
 from web.config import ROOT
@@ -24,6 +24,7 @@ from web.config import ROOT
 COOKIE = "lang"
 YEAR = 365 * 24 * 3600
 CHINESE, ENGLISH = "zh_Hans_CN", "en"
+PLACEHOLDER = re.compile(r"\{\{?(\w+)\}?\}")
 CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff01-\uff5e]")
 
 babel = Babel()
@@ -47,8 +48,43 @@ def page_language() -> str:
 
 
 def label(text: Any) -> str:
-    """A Chinese label from another layer (a state, a column header) in the page's language."""
-    return gettext(str(text)) if text else ""
+    """A Chinese label or message from another layer (a state, a column header, a validation
+    message) in the page's language."""
+    if not text:
+        return ""
+    text = str(text)
+    translated = gettext(text)
+    if translated == text and english() and CJK.search(text):
+        return _filled_in(text) or text
+    return translated
+
+
+def _filled_in(text: str) -> str | None:
+    """A message the catalogue holds as a template, already filled in (marshmallow's
+    “不能超过 {max} 个字” as “不能超过 200 个字”): its translation, filled in the same way."""
+    for pattern, template in _templates(get_translations()):
+        found = pattern.fullmatch(text)
+        if found:
+            values = {name: gettext(value) for name, value in found.groupdict().items()}
+            return re.sub(r"\{\{?(\w+)\}?\}", lambda m: values.get(m.group(1), m.group(0)), template)
+    return None
+
+
+def _templates(translations: Any) -> list[tuple[re.Pattern[str], str]]:
+    cached = getattr(translations, "_greencert_templates", None)
+    if cached is None:
+        cached = []
+        for msgid, msgstr in getattr(translations, "_catalog", {}).items():
+            if isinstance(msgid, str) and PLACEHOLDER.search(msgid):
+                parts = PLACEHOLDER.split(msgid)  # text, name, text, name, ..., text
+                pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                                  for i, part in enumerate(parts))
+                if len(set(parts[1::2])) == len(parts[1::2]):
+                    cached.append((len("".join(parts[0::2])), re.compile(pattern), msgstr))
+        # The template with the most fixed text first: “不能超过 {max} 个字” before “不能{max_op} {{max}}”.
+        cached = [(pattern, msgstr) for _, pattern, msgstr in sorted(cached, key=lambda t: -t[0])]
+        translations._greencert_templates = cached
+    return cached
 
 
 def shown_label(text: Any) -> Markup:

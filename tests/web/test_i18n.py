@@ -160,3 +160,16 @@ def test_the_compiled_catalogue_matches_the_translations() -> None:
                     for m in read_mo(mo) if m.id}
     assert compiled == catalogue(), "run pybabel compile -d translations"
 
+
+
+def test_form_errors_read_in_english(matrix_app, world) -> None:  # noqa: F811
+    client = signed_in(matrix_app, world.usernames["holding_staff"])
+    page = client.post("/console/programmes/new", query_string={"lang": "en"},
+                       data={"kind": "factory", "tier": "city", "guideline": world.ids["key"], "opens_on": "2027-01-01",
+                             "closes_on": "2027-03-31", "pass_mark": "101", "panel_size": "0",
+                             "notice_working_days": "5", "validity_years": "3"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert untranslated(html) == ("en", [])
+    assert "Some entries are invalid; please correct the ones marked in red." in html
+    assert '<span class="error" role="alert">Must be between 3 and 15</span>' in html  # 应在 3 到 15 之间
