@@ -284,4 +284,13 @@ def test_the_api_reference_lists_every_operation(visit: Any, world: World) -> No
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/me/applications")).to_be_visible()
     page.locator(".opblock-summary", has_text="/api/v1/me/applications").first.click()
     expect(page.locator(".parameters")).to_contain_text("per_page")
+
+    # An operation tried from the page answers under the Content-Security-Policy.
+    guidelines = page.locator(".opblock", has=page.locator(".opblock-summary-path", has_text=re.compile(
+        r"^/api/v1/guidelines$")))
+    guidelines.locator(".opblock-summary").click()
+    guidelines.locator("button.try-out__btn").click()
+    guidelines.locator("button.execute").click()
+    expect(guidelines.locator(".live-responses-table tbody .response-col_status").first).to_have_text("200")
+    expect(guidelines.locator(".responses-wrapper .highlight-code").first).to_contain_text("factory-gbt36132-2018")
     reader.check("docs")
