@@ -173,3 +173,21 @@ def test_form_errors_read_in_english(matrix_app, world) -> None:  # noqa: F811
     assert untranslated(html) == ("en", [])
     assert "Some entries are invalid; please correct the ones marked in red." in html
     assert '<span class="error" role="alert">Must be between 3 and 15</span>' in html  # 应在 3 到 15 之间
+
+
+@pytest.mark.parametrize("path", ["/password-reset/not-a-reset-token", "/no-such-page"])
+def test_error_pages_read_in_english(path: str, matrix_app, world) -> None:  # noqa: F811
+    page = matrix_app.test_client().get(path, query_string={"lang": "en"})
+    assert page.status_code == 404
+    assert untranslated(page.get_data(as_text=True)) == ("en", [])
+
+
+@pytest.mark.parametrize(("path", "form"), [
+    ("/password-reset", {"login": "nobody@example.com"}),
+    ("/register", {"uscc": "123", "name": "", "email": "x", "username": "", "password": "short"}),
+    ("/login", {"username": "qt_newmat", "password": "wrong-password"}),
+])
+def test_answers_to_forms_read_in_english(path: str, form: dict[str, str], matrix_app, world) -> None:  # noqa: F811
+    page = matrix_app.test_client().post(path, query_string={"lang": "en"}, data=form)
+    assert page.status_code in (200, 401, 422)
+    assert untranslated(page.get_data(as_text=True)) == ("en", [])
