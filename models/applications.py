@@ -75,7 +75,7 @@ class Application(Base):
         Index("ix_applications_state_holding", "state", "holding_jurisdiction_code"),
         # The bureau's lists count and page a jurisdiction's applications by enterprise and state
         # from this index alone, without reading the wide rows (workflow/listings.py).
-        Index("ix_applications_enterprise_state", "enterprise_id", "state"),
+        Index("ix_applications_enterprise_state", "enterprise_id", "state", "programme_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -486,7 +486,10 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
     if query.page < 1:
         raise Invalid.field("page", "页码应从1开始")
     filtered = _filtered(session, listing, scope, query)
-    total = session.scalar(filtered.with_only_columns(func.count(listing.entity.id)).order_by(None)) or 0
+    # count(*) rather than count(id): PostgreSQL can then count from an index alone
+    # (ix_applications_enterprise_state) instead of reading every wide row of the area.
+    total = session.scalar(filtered.with_only_columns(func.count(), maintain_column_froms=True)
+                           .order_by(None)) or 0
     statement, sort = _ordered(listing, filtered, query.sort)
     offset = (query.page - 1) * query.per_page
     if listing.extra():  # small tables (experts, enterprises) sorted by a computed count

@@ -49,6 +49,7 @@ class Bench:
     data: Generated
     scale: float
     seconds: int  # wrk duration per figure
+    preload: bool = True  # workers with the job code loaded before they fork
 
     @property
     def env(self) -> dict[str, str]:
@@ -181,8 +182,10 @@ def raw_accept(connection: Any, app_id: int) -> None:
 
 @contextmanager
 def workers(bench: Bench, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`greencert worker` processes on the benchmark's database and Redis."""
-    command = [str(Path(sys.executable).with_name("greencert")), "worker"]
+    """`greencert worker` processes on the benchmark's database and Redis; with `bench.preload`,
+    the job code loaded before the forks (tests/benchmarks/worker.py)."""
+    command = ([sys.executable, "-m", "tests.benchmarks.worker"] if bench.preload
+               else [str(Path(sys.executable).with_name("greencert")), "worker"])
     started = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **bench.env}, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
     try:
@@ -198,19 +201,20 @@ def workers(bench: Bench, count: int) -> Iterator[list[subprocess.Popen[bytes]]]
                 process.kill()
 
 
-def process_tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (RQ forks a work horse per job)."""
+def process_tree_mib(pid: int) -> float:
+    """Memory of a process and its children (RQ forks a work horse per job), as the proportional
+    set size, so that the pages a work horse shares with its parent count once."""
     total = 0
     pids = [pid]
     while pids:
         current = pids.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:
             continue
-        # A process that has just exited (a finished work horse) has no VmRSS line left.
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0)
+        # A process that has just exited (a finished work horse) has no Pss line left.
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
         pids += [int(c) for c in children]
     return total / 1024
 
@@ -275,11 +279,11 @@ def certificate(bench: Bench) -> dict[str, Any]:
 
         def sample() -> None:
             nonlocal peak
-            peak = max(peak, process_tree_rss_mib(worker.pid))
+            peak = max(peak, process_tree_mib(worker.pid))
 
         wait_for(done, timeout=count * 5 + 60, during=sample)
         elapsed = time.perf_counter() - started
-        after = process_tree_rss_mib(worker.pid)
+        after = process_tree_mib(worker.pid)
     per_job = elapsed / count
     return {"certificates": count, "seconds": round(elapsed, 2), "per_certificate_ms": round(per_job * 1000, 1),
             "bare_render_ms": round(bare * 1000, 1), "ratio": round(per_job / bare, 3),

@@ -12,7 +12,7 @@ branch_labels = None
 depends_on = None
 
 INDEXES = [
-    ("ix_applications_enterprise_state", "applications", ["enterprise_id", "state"]),
+    ("ix_applications_enterprise_state", "applications", ["enterprise_id", "state", "programme_id"]),
     ("ix_applications_submitted_at", "applications", ["submitted_at"]),
     ("ix_applications_updated_at", "applications", ["updated_at"]),
     ("ix_applications_auto_score", "applications", ["auto_score"]),
