@@ -45,25 +45,23 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 def notify(session: Session, users: Iterable[User], *, key: str, subject: str, body: str = "",
            link: str = "", now: datetime) -> int:
     """Add the message for each user once, and its e-mail; the same key never notifies a user twice."""
-    added = 0
-    seen: set[int] = set()
-    for user in users:
-        if user.id in seen:
-            continue
-        seen.add(user.id)
-        exists = session.scalar(select(Notification.id).where(Notification.user_id == user.id,
-                                                              Notification.key == key))
-        if exists is not None:
-            continue
-        message = Notification(user_id=user.id, key=key, subject=subject[:200], body=body, link=link,
-                               created_at=now)
-        session.add(message)
-        added += 1
-        if user.email and user.active:
-            session.flush()
-            outbox.add(session, "send_email", ["notification", message.id], queue="notifications",
-                       key=f"notification-{message.id}")
-    return added
+    recipients = list({user.id: user for user in users}.values())
+    if not recipients:
+        return 0
+    known = set(session.scalars(select(Notification.user_id).where(
+        Notification.key == key, Notification.user_id.in_([user.id for user in recipients]))))
+    added = [(user, Notification(user_id=user.id, key=key, subject=subject[:200], body=body, link=link,
+                                 created_at=now))
+             for user in recipients if user.id not in known]
+    session.add_all([message for _, message in added])
+    mailed = [message for user, message in added if user.email and user.active]
+    if mailed:
+        session.flush()
+        with session.no_autoflush:  # new messages, new job ids: the items go in one batch
+            for message in mailed:
+                outbox.add(session, "send_email", ["notification", message.id], queue="notifications",
+                           key=f"notification-{message.id}")
+    return len(added)
 
 
 def enterprise_users(session: Session, enterprise_id: int) -> list[User]:

@@ -22,7 +22,7 @@ from workflow.clock import CHINA
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
 
 NO_CONFLICT = "本人与申报单位无任职、顾问、亲属或其他利益关系"
-# Reminders go out this long before a deadline (in-app, once per deadline).
+# Reminders go out this long before a deadline (inbox and e-mail, once per deadline).
 REMIND_INVITATION = timedelta(days=1)
 REMIND_REVIEW = timedelta(days=2)
 # Scores closer than this to the automatic value count as unchanged (they are entered to 0.01).
