@@ -66,7 +66,7 @@ def _filled_in(text: str) -> str | None:
         found = pattern.fullmatch(text)
         if found:
             values = {name: gettext(value) for name, value in found.groupdict().items()}
-            return re.sub(r"\{\{?(\w+)\}?\}", lambda m: values.get(m.group(1), m.group(0)), template)
+            return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
     return None
 
 
@@ -114,7 +114,8 @@ def remember_language(response: Response, code: str) -> Response:
 def same_site_path(target: str) -> str:
     """A path on this site to return to, without its `lang` parameter; the home page otherwise."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+    elsewhere = parts.scheme or parts.netloc or target.startswith("//")
+    if elsewhere or not parts.path.startswith("/") or "\\" in target:  # browsers read /\host as //host
         return "/"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
     return urlunsplit(("", "", parts.path, query, ""))

@@ -85,7 +85,8 @@ def application_action_form(application_id: int) -> Any:
                          objection_id=optional_int("objection_id"))
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)), message=label(error.message)))
+        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)),
+                               message=label(error.message)))
     else:
         flash(gettext("已%(action)s", action=label(trigger_label(trigger))), "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
@@ -160,7 +161,8 @@ def designation_action_form(designation_id: int) -> Any:
                          until=request.form.get("until") or None)
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)), message=label(error.message)))
+        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)),
+                               message=label(error.message)))
     else:
         flash(gettext("已%(action)s", action=label(trigger_label(trigger))), "success")
     return redirect(url_for("pages.designation_page", designation_id=designation_id))
