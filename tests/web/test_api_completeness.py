@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import importlib
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
 from flask import Flask
+from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from models.enums import ApplicationState as S
+from models.enums import DesignationState as D
+from tests.builders import application_in, designation_in, new_enterprise
 from tests.security.access_matrix import MATRIX
 from tests.web.apiclient import Api
 from web import create_app
@@ -249,6 +254,41 @@ def test_the_lists_accept_every_value_they_document(client, document) -> None:
         response = api.call("GET", path.removeprefix("/api/v1"), query_string={"per_page": "0"})
         assert response.status_code == 422, (path, response.json)
         assert response.json["error"]["code"] == "invalid"
+
+
+def conforms(document: dict[str, Any], operation: str, response: Any) -> None:
+    """The answer has the shape the document gives for its operation and status."""
+    _, path, op = operations(document)[operation]
+    assert str(response.status_code) in op["responses"], (path, response.status_code)
+    schema = op["responses"][str(response.status_code)]["content"]["application/json"]["schema"]
+    errors = [e.message for e in OAS30Validator({**schema, "components": document["components"]})
+              .iter_errors(response.json)]
+    assert errors == [], (operation, errors[:3])
+
+
+def test_the_answers_have_the_documented_shape(client, db, document) -> None:
+    NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    designation = designation_in(db, D.suspended, NOW)
+    draft = application_in(db, S.draft, NOW)
+    listed = application_in(db, S.public_notice, NOW, applicant=new_enterprise(db, 4))
+    db.commit()
+    owner, city, public = Api(client, "qt_newmat"), Api(client, "hz_city"), Api(client)
+    for api, operation, path in [
+        (owner, "me", "/me"), (public, "programmes", "/programmes"),
+        (owner, "get_application", f"/applications/{draft.id}"),
+        (city, "get_application", f"/applications/{listed.id}"),
+        (city, "get_designation", f"/designations/{designation.id}"),
+        (public, "get_designation", f"/designations/{designation.id}"),
+        (public, "get_certificate", f"/certificates/{designation.certificate.number}"),
+        (public, "list_notices", "/notices"), (public, "get_notice", f"/notices/{listed.notice_id}"),
+        (owner, "my_applications", "/me/applications"), (owner, "my_designations", "/me/designations"),
+        (city, "managed_notices", "/notices/managed"), (city, "list_applications", "/applications"),
+    ]:
+        conforms(document, operation, api.call("GET", path, 200))
+    conforms(document, "patch_application", owner.call("PATCH", f"/applications/{draft.id}", 200,
+                                                       json={"data": {"year": 2025}}))
+    conforms(document, "application_action", owner.call("POST", f"/applications/{draft.id}/actions/submit", 409))
+    conforms(document, "get_application", owner.call("GET", f"/applications/{listed.id}", 404))
 
 
 def test_every_page_action_has_an_api_counterpart(bare_app, document) -> None:

@@ -11,7 +11,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, request
 from marshmallow import Schema
 
-from models.enums import DesignationState, Kind, Tier
+from models.enums import ApplicationState, DesignationState, Kind, NoticeState, Role, Tier
 from web.schemas import Base
 from workflow import application_machine, designation_machine, listings
 
@@ -197,6 +197,68 @@ PAGED = {
                    "pages": {"type": "integer"}, "sort": {"type": "string"},
                    "items": {"type": "array", "items": {"type": "object"}}},
 }
+
+# The resources a success returns: the keys every answer has, with their types. ---------------
+
+def _object(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "object", "required": sorted(required), "properties": {**required, **(optional or {})}}
+
+
+_INT, _NUM, _STR = {"type": "integer"}, {"type": "number"}, {"type": "string"}
+_LIST = {"type": "array", "items": {}}
+
+
+def _maybe(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _states(enum: Any) -> dict[str, Any]:
+    return {"type": "string", "enum": [m.value for m in enum]}
+
+
+HISTORY = _object({"trigger": _STR, "from_state": _STR, "to_state": _STR, "at": _STR},
+                  {"actor": _maybe(_STR), "reason": _maybe(_STR), "note": _maybe(_STR)})
+RESOURCES: dict[str, dict[str, Any]] = {
+    "User": _object({"id": _INT, "username": _STR, "role": _states(Role), "name": _STR,
+                     "jurisdiction": _maybe(_STR), "enterprise_id": _maybe(_INT)}),
+    "Programme": _object({"id": _INT, "title": _STR, "kind": _states(Kind), "tier": _states(Tier),
+                          "jurisdiction": _STR, "guideline": _STR, "opens_on": _STR, "closes_on": _STR,
+                          "pass_mark": _NUM, "panel_size": _INT, "notice_working_days": _INT,
+                          "validity_years": _INT, "divergence_threshold": _NUM}),
+    "Application": _object({
+        "id": _INT, "state": _states(ApplicationState), "version": _INT, "programme_id": _INT,
+        "kind": _states(Kind), "tier": _states(Tier), "guideline": _STR,
+        "enterprise": _object({"id": _INT, "uscc": _STR, "name": _STR, "jurisdiction": _STR}),
+        "holding_jurisdiction": _maybe(_STR), "available_actions": {"type": "array", "items": _STR},
+        "data": _maybe({"type": "object"}), "evaluation": _maybe({"type": "object"}),
+        "auto_score": _maybe(_NUM), "panel_score": _maybe(_NUM), "evidence": _LIST, "reviewers": _LIST,
+        "notice_id": _maybe(_INT), "submitted_at": _maybe(_STR),
+        "history": {"type": "array", "items": HISTORY}, "designation_id": _maybe(_INT)}),
+    "Certificate": _object({"number": _STR, "status": _STR, "issued_at": _maybe(_STR)}),
+    "Designation": _object({
+        "id": _INT, "state": _states(DesignationState), "version": _INT, "kind": _states(Kind),
+        "tier": _states(Tier), "holder": _STR, "holder_uscc": _STR, "jurisdiction": _STR,
+        "application_id": _INT, "valid_from": _STR, "valid_until": _STR, "reason_code": _maybe(_STR),
+        "reason": _maybe(_STR), "available_actions": {"type": "array", "items": _STR},
+        "certificate": _maybe({"$ref": "#/components/schemas/Certificate"}),
+        "history": {"type": "array", "items": HISTORY}}),
+    "PublicCertificate": _object({
+        "number": _STR, "holder": _STR, "uscc": _STR, "kind": _states(Kind), "tier": _states(Tier),
+        "issuer": _STR, "status": _STR, "certificate_status": _STR, "valid_from": _STR, "valid_until": _STR,
+        "reason_code": _maybe(_STR), "reason": _maybe(_STR)}),
+    "Notice": _object({"id": _INT, "title": _STR, "state": _states(NoticeState), "starts_on": _maybe(_STR),
+                       "ends_on": _maybe(_STR), "working_days": _INT, "applications": _LIST,
+                       "objections": _LIST}),
+}
+# Which resource each operation answers with (a list of them for the ARRAYS).
+ANSWERS = {
+    "me": "User", "confirm_password_reset": "User", "programmes": "Programme", "create_programme": "Programme",
+    "create_application": "Application", "get_application": "Application", "patch_application": "Application",
+    "application_action": "Application", "get_designation": "Designation", "designation_action": "Designation",
+    "get_certificate": "PublicCertificate", "list_notices": "Notice", "get_notice": "Notice",
+    "open_notice": "Notice",
+}
+
 ERRORS = {401: "未登录或令牌无效", 403: "无权执行", 404: "不存在或无权查看", 409: "当前状态不允许，或已被他人修改",
           422: "输入有误", 429: "尝试过于频繁，请稍后再试"}
 # Operations that refuse on their own: a wrong password (401) and too many attempts (429,
@@ -218,6 +280,8 @@ def openapi(server_url: str) -> dict[str, Any]:
                                                 "description": "访问令牌（POST /auth/token 或 POST /tokens）"})
     spec.components.schema("Error", ERROR)
     spec.components.schema("Page", PAGED)
+    for name, schema in RESOURCES.items():
+        spec.components.schema(name, schema)
     for name, description in TAGS.items():
         spec.tag({"name": name, "description": description})
     paths: dict[str, dict[str, Any]] = {}
@@ -264,11 +328,14 @@ def _success(e: Endpoint, paged: bool) -> dict[str, Any]:
         return {"description": "成功，无内容"}
     if e.name in EXPORT_ONLY or e.produces != "application/json":
         return {"description": "文件", "content": {EXPORT_ONLY.get(e.name, e.produces): {"schema": _FILE}}}
-    schema: dict[str, Any] = {"type": "object"}
+    item: dict[str, Any] = {"type": "object"}
+    if e.name in ANSWERS:
+        item = {"$ref": f"#/components/schemas/{ANSWERS[e.name]}"}
+    schema = item
     if paged:
         schema = {"$ref": "#/components/schemas/Page"}
     elif e.name in ARRAYS:
-        schema = {"type": "array", "items": {"type": "object"}}
+        schema = {"type": "array", "items": item}
     content = {"application/json": {"schema": schema}}
     if any(p.get("name") == "format" for p in QUERY.get(e.name, [])):
         content.update({k: v for k, v in EXPORTS.items() if k in _formats(e)})
