@@ -124,14 +124,14 @@ def expert_pool_import() -> Any:
     except WorkflowError as error:
         refused(
             error,
-            error.message
+            label(error.message)
             if not error.details.get("rows")
             else gettext("导入未完成，没有创建或修改任何专家。请按下表修改后重新导入。"),
         )
         return _pool_page(error.details.get("rows") or [], 422)
     flash(
-        f"导入完成：新增{len(result.created)}名专家，更新{len(result.updated)}名专家。"
-        "新增专家请用“忘记密码”设置登录密码。",
+        gettext("导入完成：新增%(created)s名专家，更新%(updated)s名专家。新增专家请用“忘记密码”设置登录密码。",
+                created=len(result.created), updated=len(result.updated)),
         "success",
     )
     return redirect(url_for("pages.expert_pool_page"))
