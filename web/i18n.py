@@ -55,8 +55,29 @@ def label(text: Any) -> str:
     text = str(text)
     translated = gettext(text)
     if translated == text and english() and CJK.search(text):
-        return _filled_in(text) or text
+        return _filled_in(text) or _joined(text) or text
     return translated
+
+
+def N_(message: str) -> str:  # noqa: N802 (the name pybabel looks for)
+    """Marks a message for the catalogue without translating it here."""
+    return message
+
+
+# Messages the workflow layer composes itself, as templates `_filled_in` translates.
+COMPOSED = (
+    N_("当前状态“{state}”下不能执行“{trigger}”"),
+    N_("未知操作“{trigger}”"),
+)
+
+
+def _joined(text: str) -> str | None:
+    """Several reasons joined by “；” (the failed conditions of a transition), each translated."""
+    parts = text.split("；")
+    translated = [gettext(part) for part in parts]
+    if len(parts) > 1 and all(t != p for t, p in zip(translated, parts)):
+        return "; ".join(translated)
+    return None
 
 
 def _filled_in(text: str) -> str | None:

@@ -191,3 +191,13 @@ def test_answers_to_forms_read_in_english(path: str, form: dict[str, str], matri
     page = matrix_app.test_client().post(path, query_string={"lang": "en"}, data=form)
     assert page.status_code in (200, 401, 422)
     assert untranslated(page.get_data(as_text=True)) == ("en", [])
+
+
+def test_a_refused_action_is_explained_in_english(matrix_app, world) -> None:  # noqa: F811
+    client = signed_in(matrix_app, world.usernames["holding_staff"])
+    application = world.ids["application_id"]
+    page = client.post(f"/applications/{application}/actions", query_string={"lang": "en"}, follow_redirects=True,
+                       data={"trigger": "approve_for_notice", "reason": ""})
+    html = page.get_data(as_text=True)
+    assert untranslated(html) == ("en", [])
+    assert "“Approve for notice” not done: “Approve for notice” is not possible in the state “Under expert review”" in html
