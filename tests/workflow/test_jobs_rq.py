@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Certificate, OutboxItem
+from models.security import SentEmail
 from models.enums import ApplicationState as S
 from models.enums import CertificateStatus, OutboxState
 from tests.builders import after_notice, application_in, user
@@ -69,8 +70,14 @@ def run_worker(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+# The e-mails of the accepted application: the county told of the submission, both city clerks
+# of the recommendation; then the evaluation asks both clerks to draw the panel.
+EMAILS = 3
+DRAW_EMAILS = [("send_email", OutboxState.pending)] * 2
+
+
 def accepted(factory: Any) -> int:
-    """An application the city has just accepted: its evaluation waits in the outbox."""
+    """An application the city has just accepted: its evaluation and e-mails wait in the outbox."""
     with factory() as session:
         app = application_in(session, S.submitted, NOW)
         applications.act(session, user(session, "qt_county"), app, "recommend", NOW)
@@ -82,15 +89,19 @@ def accepted(factory: Any) -> int:
 def test_evaluation_and_certificate_jobs_run_once_on_a_real_worker(stack) -> None:
     factory = stack["factory"]
     app_id = accepted(factory)
-    assert outbox.relay(factory, stack["redis"]) == 1
+    assert outbox.relay(factory, stack["redis"]) == 1 + EMAILS
     assert outbox.relay(factory, stack["redis"]) == 0  # relayed items are not sent again
     run_worker(stack["env"])
     with factory() as session:
         app = session.get(applications.Application, app_id)
         assert app.state is S.under_review
         assert app.evaluation["eligible"] is True
-        items = session.scalars(select(OutboxItem)).all()
-        assert [(i.function, i.state) for i in items] == [("evaluate_application", OutboxState.done)]
+        items = session.scalars(select(OutboxItem).order_by(OutboxItem.id)).all()
+        assert [(i.function, i.state) for i in items] == (
+            [("send_email", OutboxState.done)] * EMAILS + [("evaluate_application", OutboxState.done)]
+            + DRAW_EMAILS)
+        assert sorted(session.scalars(select(SentEmail.recipient))) == [
+            "hz_city2@example.gov.cn", "hz_city@example.gov.cn", "qt_county@example.gov.cn"]
 
         from tests.builders import review_all
 
@@ -117,8 +128,14 @@ def test_evaluation_and_certificate_jobs_run_once_on_a_real_worker(stack) -> Non
         assert certificate.status is CertificateStatus.issued
         pdf = (stack["storage"] / certificate.pdf_path).read_bytes()
         assert pdf.startswith(b"%PDF")
+    # The certificate job's own e-mail (证书已签发) goes out on the next relay, once.
+    outbox.relay(factory, stack["redis"])
+    run_worker(stack["env"])
+    with factory() as session:
         assert session.scalar(select(func.count()).select_from(OutboxItem)
                               .where(OutboxItem.state != OutboxState.done)) == 0
+        issued = session.scalars(select(SentEmail.subject).where(SentEmail.subject.contains("证书已签发"))).all()
+        assert issued == [f"【绿色低碳认定系统】证书已签发：{certificate.number}"]
 
 
 def test_outbox_items_wait_while_redis_is_down(stack) -> None:
@@ -129,8 +146,9 @@ def test_outbox_items_wait_while_redis_is_down(stack) -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     assert outbox.relay(factory, unreachable) == 0
     with Session(bind=factory.kw["bind"]) as session:
-        assert session.scalars(select(OutboxItem.state)).all() == [OutboxState.pending]
-    assert outbox.relay(factory, stack["redis"]) == 1
+        assert session.scalars(select(OutboxItem.state)).all() == [OutboxState.pending] * (1 + EMAILS)
+    assert outbox.relay(factory, stack["redis"]) == 1 + EMAILS
     run_worker(stack["env"])
     with factory() as session:
-        assert session.scalars(select(OutboxItem.state)).all() == [OutboxState.done]
+        states = session.scalars(select(OutboxItem.state).order_by(OutboxItem.id)).all()
+        assert states == [OutboxState.done] * (1 + EMAILS) + [state for _, state in DRAW_EMAILS]
