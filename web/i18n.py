@@ -24,7 +24,7 @@ from web.config import ROOT
 COOKIE = "lang"
 YEAR = 365 * 24 * 3600
 CHINESE, ENGLISH = "zh_Hans_CN", "en"
-PLACEHOLDER = re.compile(r"\{\{?(\w+)\}?\}")
+PLACEHOLDER = re.compile(r"\{\{?([A-Za-z_]\w*)\}?\}")
 CJK = re.compile(r"[\u3001-\u303f\u3400-\u9fff\uff01-\uff5e]")
 
 babel = Babel()
@@ -168,7 +168,8 @@ def extract_labels(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
 ) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor for the modules whose Chinese labels the pages show (see babel.cfg):
-    every Chinese string constant except docstrings, parts of f-strings and what is raised."""
+    every Chinese string constant except docstrings, parts of f-strings and, unless the
+    section says `raised = true`, the messages of what is raised."""
     tree = ast.parse(fileobj.read())
     skipped: set[int] = set()
     for node in ast.walk(tree):
@@ -176,7 +177,7 @@ def extract_labels(
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 skipped.add(id(first.value))
-        if isinstance(node, (ast.JoinedStr, ast.Raise)):
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Raise) and options.get("raised") != "true"):
             skipped.update(id(n) for n in ast.walk(node))
     for node in ast.walk(tree):
         if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped

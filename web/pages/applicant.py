@@ -54,7 +54,7 @@ def applicant_start() -> Any:
         db.commit()
     except WorkflowError as error:
         db.session().rollback()
-        flash(error.message, "error")
+        flash(label(error.message), "error")
         return redirect(url_for("pages.applicant_home"))
     flash(gettext("已创建申报草稿，请填写指标数据并上传佐证材料。"), "success")
     return redirect(url_for("pages.application_form", application_id=app.id))
