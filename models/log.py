@@ -84,7 +84,9 @@ class TransitionLog(Chained, Base):
 
 
 class AuditEvent(Chained, Base):
-    """Security-relevant events (logins, failed logins, lock-outs, token changes, password resets)."""
+    """Events a bureau must be able to account for beside the transitions: logins, failed logins,
+    lock-outs, token changes, password resets, and every step of an expert review (invitations,
+    acceptances, declines, replacements, reviews, clarifications, discussions)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_subject_at", "subject", "at"),

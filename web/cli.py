@@ -290,7 +290,8 @@ def demo(host: str, port: int, no_serve: bool, bare: bool) -> None:
                 rows += demo_world.seed_world(session, now())
         _configure_runtime(factory)
         _say("正在生成演示证书……")
-        _relay(factory)  # the certificates of the demo world, before the first visitor
+        while _relay(factory):  # the certificates and e-mails of the demo world, before the first visitor
+            pass
     _say("演示账号（密码均为 %s）:" % demo_world.PASSWORD)
     for row in rows:
         _say(f"  {row.role:<10} {row.username:<14} {row.description}")

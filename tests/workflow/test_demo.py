@@ -2,7 +2,6 @@
 `greencert demo`, in which every console page has something real to show."""
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -41,11 +40,8 @@ def test_the_small_world_of_every_test_database(db: Session) -> None:
 
 def test_the_rich_world_has_something_real_on_every_page(db: Session) -> None:
     now = datetime.now(UTC)
-    began = time.perf_counter()
     demo.seed_world(db, now)
-    elapsed = time.perf_counter() - began
 
-    assert elapsed < 30, f"seed_world took {elapsed:.1f} s"  # about 6 s on SQLite here
     assert {s for (s,) in db.execute(select(Application.state).distinct())} == set(ApplicationState)
     assert {s for (s,) in db.execute(select(Designation.state).distinct())} == set(DesignationState)
     enterprises = list(db.scalars(select(Enterprise)))
