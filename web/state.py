@@ -22,5 +22,5 @@ class AppState:
         if self._redis is None:
             from redis import Redis
 
-            self._redis = Redis.from_url(self.redis_url, socket_timeout=5, socket_connect_timeout=2)
+            self._redis = Redis.from_url(self.redis_url, socket_timeout=2, socket_connect_timeout=2)
         return self._redis
