@@ -15,7 +15,7 @@ import psycopg
 from redis import Redis
 from sqlalchemy.engine import make_url
 
-from tests.benchmarks import dataset, measures, report
+from tests.benchmarks import dataset, measures, report, worker
 from workflow.db import make_engine, session_factory
 
 SCALES = {"full": 1.0, "small": 0.1}
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1"))
     parser.add_argument("--seconds", type=int, default=None, help="wrk duration per figure (default 10, small 5)")
     parser.add_argument("--output", default="bench-results.json")
-    parser.add_argument("--plain-worker", action="store_true",
-                        help="run `greencert worker` as it is, without loading the job code before the forks")
+    parser.add_argument("--worker", choices=worker.MODES, default="simple",
+                        help="how the job workers run (tests/benchmarks/worker.py); default simple")
     args = parser.parse_args(argv)
     scale = SCALES[args.scale]
     seconds = args.seconds or (10 if scale == 1.0 else 5)
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"dataset generated in {data.seconds:.1f} s: {data.counts}")
         bench = measures.Bench(engine=engine, factory=session_factory(engine), database_url=args.database_url,
                                redis_url=args.redis_url, storage_dir=work / "files", instance_dir=work / "instance",
-                               data=data, scale=scale, seconds=seconds, preload=not args.plain_worker)
+                               data=data, scale=scale, seconds=seconds, worker=args.worker)
         (work / "instance").mkdir()
         size = measures.database_size(bench)
         figures: dict[str, Any] = {}
@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             "scale": args.scale, "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": {"cpus": os.cpu_count(), "gunicorn_workers": measures.serving.WORKERS,
                         "wrk_connections": measures.serving.CONNECTIONS, "wrk_seconds": seconds,
-                        "worker": "greencert worker" if args.plain_worker else
-                        "greencert worker, job code loaded before the forks (tests/benchmarks/worker.py)"},
+                        "worker": args.worker},
             "dataset": {"counts": data.counts, "generation_seconds": round(data.seconds, 1),
                         "database_bytes": size},
             "ratios": {"read": requests["read"]["ratio"],

@@ -49,7 +49,7 @@ class Bench:
     data: Generated
     scale: float
     seconds: int  # wrk duration per figure
-    preload: bool = True  # workers with the job code loaded before they fork
+    worker: str = "simple"  # plain, preloaded or simple (tests/benchmarks/worker.py)
 
     @property
     def env(self) -> dict[str, str]:
@@ -182,10 +182,10 @@ def raw_accept(connection: Any, app_id: int) -> None:
 
 @contextmanager
 def workers(bench: Bench, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`greencert worker` processes on the benchmark's database and Redis; with `bench.preload`,
-    the job code loaded before the forks (tests/benchmarks/worker.py)."""
-    command = ([sys.executable, "-m", "tests.benchmarks.worker"] if bench.preload
-               else [str(Path(sys.executable).with_name("greencert")), "worker"])
+    """Job workers on the benchmark's database and Redis, in the mode `bench.worker` names
+    (tests/benchmarks/worker.py)."""
+    command = ([str(Path(sys.executable).with_name("greencert")), "worker"] if bench.worker == "plain"
+               else [sys.executable, "-m", "tests.benchmarks.worker", bench.worker])
     started = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **bench.env}, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
     try:
