@@ -13,6 +13,7 @@ COPY workflow workflow
 COPY evaluators evaluators
 COPY web web
 COPY templates templates
+COPY translations translations
 # Editable: templates/ and the migrations stay beside the code, where the app finds them.
 RUN pip install --no-cache-dir -e .
 

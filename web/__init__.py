@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.config import ROOT, from_environment, storage
 
@@ -32,6 +33,8 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     app.config.update(config or {})
     app.config.update(overrides)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if hops := app.config.get("PROXY_HOPS"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     factory = app.config.get("SESSION_FACTORY")
     engine = factory.kw["bind"] if factory is not None else make_engine(app.config["DATABASE_URL"])

@@ -47,6 +47,10 @@ def from_environment() -> dict[str, Any]:
         "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Behind N reverse proxies (nginx, a load balancer), trust their X-Forwarded-For/-Proto/-Host
+        # headers: the throttles and the sign-in lock-out then see each visitor's own address.
+        # 0 (the default) ignores those headers, which anyone can forge.
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS") or 0),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -95,3 +95,37 @@ def test_an_unreachable_redis_lets_the_public_through(factory, tmp_path) -> None
     response = app.test_client().get("/api/v1/certificates/X")
 
     assert response.status_code == 404
+
+
+def proxied_app(factory: sessionmaker[Session], tmp_path: Path, hops: int) -> Flask:
+    return create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None, "PROXY_HOPS": hops,
+                       "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "https://greencert.test"})
+
+
+def behind_proxy(forwarded_for: str) -> dict[str, dict[str, str]]:
+    return {"environ_base": {"REMOTE_ADDR": "10.0.0.1"},
+            "headers": {"X-Forwarded-For": forwarded_for, "X-Forwarded-Proto": "https"}}
+
+
+def test_behind_a_proxy_each_visitor_is_counted_by_their_own_address(factory, tmp_path) -> None:
+    client = proxied_app(factory, tmp_path, hops=1).test_client()
+    for _ in range(LIMITS["verification"].requests):
+        client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **behind_proxy("203.0.113.7"))
+
+    refused = client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **behind_proxy("203.0.113.7"))
+    neighbour = client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **behind_proxy("203.0.113.8"))
+
+    assert refused.status_code == 429
+    assert neighbour.status_code == 404  # same proxy, another visitor: not throttled with the first
+    assert "Strict-Transport-Security" in neighbour.headers  # HTTPS ended at the proxy
+
+
+def test_without_a_configured_proxy_a_forged_forwarded_address_changes_nothing(factory, tmp_path) -> None:
+    client = proxied_app(factory, tmp_path, hops=0).test_client()
+    for number in range(LIMITS["verification"].requests):
+        client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **behind_proxy(f"203.0.113.{number}"))
+
+    refused = client.get("/api/v1/certificates/GC-NOT-A-NUMBER", **behind_proxy("203.0.113.250"))
+
+    assert refused.status_code == 429
+    assert "Strict-Transport-Security" not in refused.headers
