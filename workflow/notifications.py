@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from models import Application, Designation, Notification, Objection, User
 from models.enums import KIND_LABELS, TIER_LABELS, ReviewState, Role
 from workflow import outbox
+from workflow.errors import NotFound
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
@@ -73,9 +74,41 @@ def staff_of(session: Session, jurisdiction_code: str) -> list[User]:
                                                    User.jurisdiction_code == jurisdiction_code)))
 
 
-def inbox(session: Session, user: User, limit: int = 50) -> list[Notification]:
+def inbox(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Notification]:
+    """The user's messages, newest first."""
     return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                .order_by(Notification.id.desc()).limit(limit)))
+                                .order_by(Notification.id.desc()).offset(offset).limit(limit)))
+
+
+def count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user.id)) or 0
+
+
+def unread_count(session: Session, user: User) -> int:
+    """The number shown next to the user's name on every page: one count over the
+    (user_id, read_at) index."""
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, user: User, notification_id: int, now: datetime) -> Notification:
+    """Mark one of the user's own messages read; anyone else's is not found (its existence is private)."""
+    message = session.get(Notification, notification_id)
+    if message is None or message.user_id != user.id:
+        raise NotFound("消息不存在")
+    if message.read_at is None:
+        message.read_at = now
+        session.flush()
+    return message
+
+
+def mark_all_read(session: Session, user: User, now: datetime) -> int:
+    """Mark every unread message of the user read; the number marked."""
+    marked = session.execute(update(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                             .values(read_at=now).execution_options(synchronize_session="fetch"))
+    return marked.rowcount or 0
 
 
 def email_in(contact: str) -> str | None:

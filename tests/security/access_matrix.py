@@ -58,6 +58,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/password-reset"): PUBLIC,
     ("GET", "/password-reset/<token>"): row("404"),  # an unknown or used link
     ("POST", "/password-reset/<token>"): row("404"),
+    # The inbox (站内消息): everyone signed in; someone else's message is not found
+    ("GET", "/inbox"): SIGNED_IN_PAGE,
+    ("POST", "/inbox/<int:notification_id>/read"): row("404", anon="login", owner="ok"),
+    ("POST", "/inbox/read"): SIGNED_IN_PAGE,
     # Applicant portal
     ("GET", "/portal"): row("403", anon="login", owner="ok", other_applicant="ok"),
     ("POST", "/portal/applications"): row("403", anon="login", owner="ok", other_applicant="ok"),
@@ -102,6 +106,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("DELETE", "/api/v1/tokens/<int:token_id>"): row("404", anon="401", owner="ok"),
     ("GET", "/api/v1/notifications"): SIGNED_IN,
     ("POST", "/api/v1/notifications/<int:notification_id>/read"): row("404", anon="401", owner="ok"),
+    ("POST", "/api/v1/notifications/read"): SIGNED_IN,
     # API: reference and public record
     ("GET", "/api/v1/guidelines"): PUBLIC,
     ("GET", "/api/v1/guidelines/<key>"): PUBLIC,

@@ -28,6 +28,7 @@ NOT_OPERATIONS = {("GET", "/api/v1/docs"): "the browsable reference page (HTML) 
 BODILESS = {
     ("post", "/api/v1/notices/{notice_id}/actions/close"): "closing a notice needs no input",
     ("post", "/api/v1/notifications/{notification_id}/read"): "marking a message read needs no input",
+    ("post", "/api/v1/notifications/read"): "marking all of one's messages read needs no input",
     ("delete", "/api/v1/tokens/{token_id}"): "revoking a token needs no input",
 }
 
@@ -56,6 +57,8 @@ PAGE_ACTIONS = {
     "pages.expert_pool_edit": ["update_expert"],
     "pages.expert_pool_action": ["expert_action"],
     "pages.expert_pool_import": ["import_experts"],
+    "pages.inbox_read": ["read"],  # 标为已读, also when opening the message's link
+    "pages.inbox_read_all": ["read_all"],
 }
 
 # What the main pages show, and the operations that read the same records.
@@ -75,6 +78,7 @@ PAGE_READS = {
     "pages.console_yearly_list": ["yearly_designations"],
     "pages.notices_console": ["managed_notices", "notice_progress"],
     "pages.expert_pool_page": ["list_experts", "export_experts"],
+    "pages.inbox": ["inbox"],
 }
 
 # The lists: their filters, and whether they sort and export.

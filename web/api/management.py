@@ -18,7 +18,7 @@ from web.api import representations as rep
 from web.api.spec import parse, route
 from web.auth import current_actor, login_required
 from web.schemas import Base, NoticeIn, load_document
-from workflow import applications, changes, jurisdictions, notices, permissions, reports
+from workflow import applications, changes, jurisdictions, notices, notifications, permissions, reports
 from workflow.clock import now
 from workflow.errors import Invalid, NotFound, NotPossible
 
@@ -138,25 +138,31 @@ def feed() -> Any:
     return jsonify({"items": items, "next_after_id": rows[-1].id if rows else request.args.get("after_id")})
 
 
-@route(bp, "/notifications", "GET", "我的站内消息")
+@route(bp, "/notifications", "GET", "我的站内消息（最新在前）")
 @login_required()
 def inbox() -> Any:
-    from workflow.notifications import inbox as messages
-
-    return jsonify([{"id": n.id, "subject": n.subject, "body": n.body, "link": n.link,
-                     "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
-                    for n in messages(db.session(), current_actor())])
+    return jsonify([_message(n) for n in notifications.inbox(db.session(), current_actor())])
 
 
-@route(bp, "/notifications/<int:notification_id>/read", "POST", "标记消息为已读")
+@route(bp, "/notifications/<int:notification_id>/read", "POST", "标记一条消息为已读（只能是自己的消息）")
 @login_required()
 def read(notification_id: int) -> Any:
-    message = db.session().get(Notification, notification_id)
-    if message is None or message.user_id != current_actor().id:
-        raise NotFound("消息不存在")
-    message.read_at = message.read_at or now()
+    message = notifications.mark_read(db.session(), current_actor(), notification_id, now())
     db.commit()
-    return jsonify({"id": message.id, "read": True})
+    return jsonify(_message(message))
+
+
+@route(bp, "/notifications/read", "POST", "全部标为已读")
+@login_required()
+def read_all() -> Any:
+    marked = notifications.mark_all_read(db.session(), current_actor(), now())
+    db.commit()
+    return jsonify({"marked": marked, "unread": 0})
+
+
+def _message(n: Notification) -> dict[str, Any]:
+    return {"id": n.id, "subject": n.subject, "body": n.body, "link": n.link,
+            "created_at": n.created_at.isoformat(), "read": n.read_at is not None}
 
 
 def _int(value: str, name: str, low: int, high: int) -> int:
