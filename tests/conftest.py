@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("ARGON2_PROFILE", "cheapest")
 
@@ -106,14 +107,30 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         drop_postgres_schema(schema)
 
 
-@pytest.fixture
-def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions joined to one outer transaction that is rolled back after the test."""
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions joined to one outer transaction that is rolled back at the end."""
     connection = engine.connect()
     transaction = connection.begin()
-    yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    transaction.rollback()
-    connection.close()
+    try:
+        yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    finally:
+        transaction.rollback()
+        connection.close()
+
+
+def app_over(factory: sessionmaker[Session], tmp_path: Path, **config: Any) -> Flask:
+    """The app over the test's sessions, jobs in-process, files under the test's folder."""
+    return create_app({
+        "SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None,
+        "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test", **config,
+    })
+
+
+@pytest.fixture
+def factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    with rolled_back(engine) as sessions:
+        yield sessions
 
 
 @pytest.fixture
@@ -125,10 +142,7 @@ def db(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def app(factory: sessionmaker[Session], tmp_path: Path) -> Flask:
-    return create_app({
-        "SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None,
-        "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test",
-    })
+    return app_over(factory, tmp_path)
 
 
 @pytest.fixture

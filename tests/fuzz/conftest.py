@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import OutboxItem
 from models.enums import OutboxState
-from tests.conftest import BACKENDS, SEEDED_AT, fresh_database
-from web import create_app
+from tests.conftest import BACKENDS, SEEDED_AT, app_over, fresh_database, rolled_back
 from workflow import demo
 
 
@@ -31,16 +30,10 @@ def world_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture
 def world_factory(world_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    connection = world_engine.connect()
-    transaction = connection.begin()
-    yield sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    transaction.rollback()
-    connection.close()
+    with rolled_back(world_engine) as sessions:
+        yield sessions
 
 
 @pytest.fixture
 def world_app(world_factory: sessionmaker[Session], tmp_path: Path) -> Flask:
-    return create_app({
-        "SESSION_FACTORY": world_factory, "TESTING": True, "REDIS_URL": None,
-        "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test",
-    })
+    return app_over(world_factory, tmp_path)

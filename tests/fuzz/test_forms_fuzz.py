@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import evaluators
 from evaluators.examples import example_document
 from models import Application, Designation, Expert, Notice, Objection, Review
+from tests.conftest import app_over
 from web import create_app
 from web.schemas import Base, document_schema, load_document
 from workflow.demo import PASSWORD
@@ -188,9 +189,7 @@ def signed_in(app: Flask, username: str) -> FlaskClient:
 
 @pytest.mark.parametrize("username", ["hz_city", "qt_county", "qt_newmat", "expert_wang", None])
 def test_page_forms_posted_with_any_values_never_fail(world_factory, tmp_path, username: str | None) -> None:
-    app = create_app({"SESSION_FACTORY": world_factory, "TESTING": True, "REDIS_URL": None,
-                      "WTF_CSRF_ENABLED": False, "STORAGE_DIR": str(tmp_path / "files"),
-                      "BASE_URL": "http://greencert.test"})
+    app = app_over(world_factory, tmp_path, WTF_CSRF_ENABLED=False)
     client = signed_in(app, username) if username else app.test_client()
     ids = record_ids(world_factory)
     forms = st.dictionaries(st.one_of(st.sampled_from(FIELDS), text), form_values, max_size=8)

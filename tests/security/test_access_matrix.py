@@ -17,6 +17,7 @@ from models.enums import CertificateStatus
 from models.enums import DesignationState as D
 from models.enums import Role
 from tests.builders import application_in, designation_in, hangzhou_programme, new_enterprise, user
+from tests.conftest import app_over
 from tests.security.access_matrix import ACTORS, MATRIX
 from web import create_app
 from workflow import accounts, changes, notices, notifications, panels, reviews, runtime
@@ -45,8 +46,7 @@ def test_every_route_has_a_row_and_every_row_a_route() -> None:
 
 @pytest.fixture
 def matrix_app(factory, tmp_path) -> Flask:
-    return create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None, "WTF_CSRF_ENABLED": False,
-                       "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test"})
+    return app_over(factory, tmp_path, WTF_CSRF_ENABLED=False)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import app_over
 from tests.web.test_security import page_login
-from web import create_app
 from workflow.demo import PASSWORD
 
 PAGES = {
@@ -53,9 +53,7 @@ def test_hsts_is_sent_over_https_only(client: FlaskClient) -> None:
 
 @pytest.fixture
 def small_app(factory, tmp_path) -> Flask:
-    return create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None, "WTF_CSRF_ENABLED": False,
-                       "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test",
-                       "MAX_CONTENT_LENGTH": 1024})
+    return app_over(factory, tmp_path, WTF_CSRF_ENABLED=False, MAX_CONTENT_LENGTH=1024)
 
 
 def test_a_request_over_the_size_limit_is_413_in_the_envelope(small_app: Flask) -> None:

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
 from tests.builders import application_in, designation_in, new_enterprise
+from tests.conftest import app_over
 from tests.s3server import S3Server, s3_bucket, s3_credentials, s3_server  # noqa: F401
 from tests.web.apiclient import Api
-from web import create_app
 from workflow import outbox, runtime
 
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
@@ -28,11 +28,8 @@ REPORT = b"%PDF-1.4\n" + "能源审计报告".encode() * 2000 + b"\n%%EOF\n"
 @pytest.fixture
 def app(factory: sessionmaker[Session], tmp_path: Path, s3_server: S3Server, s3_bucket: str,  # noqa: F811
         s3_credentials: None) -> Flask:  # noqa: F811
-    return create_app({
-        "SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None, "BASE_URL": "http://greencert.test",
-        "STORAGE_DIR": str(tmp_path / "files"), "STORAGE_URL": f"s3://{s3_bucket}/greencert",
-        "S3_ENDPOINT_URL": s3_server.endpoint_url,
-    })
+    return app_over(factory, tmp_path, STORAGE_URL=f"s3://{s3_bucket}/greencert",
+                    S3_ENDPOINT_URL=s3_server.endpoint_url)
 
 
 def test_evidence_goes_to_the_bucket_and_comes_back_only_to_those_allowed(

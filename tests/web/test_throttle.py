@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.enums import ApplicationState as S
 from tests.builders import application_in
-from tests.conftest import REDIS_URL, unavailable
-from web import create_app
+from tests.conftest import REDIS_URL, app_over, unavailable
 from web.throttle import LIMITS
 
 NOW = datetime.now(timezone.utc)
@@ -67,8 +66,7 @@ def test_looking_certificates_up_is_throttled_on_the_api_and_the_page(client: Fl
 
 
 def redis_app(factory: sessionmaker[Session], tmp_path: Path, redis_url: str) -> Flask:
-    return create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": redis_url,
-                       "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test"})
+    return app_over(factory, tmp_path, REDIS_URL=redis_url)
 
 
 @pytest.mark.redis
@@ -98,8 +96,7 @@ def test_an_unreachable_redis_lets_the_public_through(factory, tmp_path) -> None
 
 
 def proxied_app(factory: sessionmaker[Session], tmp_path: Path, hops: int) -> Flask:
-    return create_app({"SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None, "PROXY_HOPS": hops,
-                       "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "https://greencert.test"})
+    return app_over(factory, tmp_path, PROXY_HOPS=hops)
 
 
 def behind_proxy(forwarded_for: str) -> dict[str, dict[str, str]]:
