@@ -9,6 +9,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -186,12 +187,29 @@ def workers(bench: Bench, count: int) -> Iterator[list[subprocess.Popen[bytes]]]
     (tests/benchmarks/worker.py)."""
     command = ([str(Path(sys.executable).with_name("greencert")), "worker"] if bench.worker == "plain"
                else [sys.executable, "-m", "tests.benchmarks.worker", bench.worker])
-    started = [subprocess.Popen(command, cwd=ROOT, env={**os.environ, **bench.env}, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **bench.env}, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    started = [start() for _ in range(count)]
+    stop = threading.Event()
+
+    def supervise() -> None:
+        """Start a worker again when it stops (a recycled SimpleWorker), as a process manager would."""
+        while not stop.wait(0.5):
+            for number, process in enumerate(started):
+                if process.poll() is not None:
+                    started[number] = start()
+
+    supervisor = threading.Thread(target=supervise, daemon=True)
+    supervisor.start()
     try:
         time.sleep(2)  # imports and the Redis handshake, before the clock starts
         yield started
     finally:
+        stop.set()
+        supervisor.join()
         for process in started:
             process.terminate()
         for process in started:
