@@ -77,7 +77,8 @@ def staff_of(session: Session, jurisdiction_code: str) -> list[User]:
 def inbox(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Notification]:
     """The user's messages, newest first."""
     return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                .order_by(Notification.id.desc()).offset(offset).limit(limit)))
+                                .order_by(Notification.created_at.desc(), Notification.id.desc())
+                                .offset(offset).limit(limit)))
 
 
 def count(session: Session, user: User) -> int:

@@ -7,7 +7,6 @@ import re
 from datetime import datetime, timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Notification
@@ -37,8 +36,7 @@ def unread_in_db(db: Session, username: str) -> int:
 
 def messages_of(db: Session, username: str) -> list[Notification]:
     db.expire_all()
-    return list(db.scalars(select(Notification).where(Notification.user_id == user(db, username).id)
-                           .order_by(Notification.id.desc())))
+    return notifications.inbox(db, user(db, username), limit=1000)
 
 
 def test_a_returned_application_reaches_the_applicant_with_a_link_to_the_form(client: FlaskClient, db: Session) -> None:
@@ -142,6 +140,8 @@ def test_many_messages_page_newest_first(client: FlaskClient, db: Session) -> No
     for n in range(45):
         notifications.notify(db, [expert], key=f"inbox-page-{n:02}", subject=f"评审提醒 {n:02}", link="/desk",
                              now=NOW + timedelta(minutes=n))
+    # Newest by the time it happened, not by when the row was written.
+    notifications.notify(db, [expert], key="inbox-page-late", subject="一周前的提醒", now=NOW - timedelta(days=7))
     db.commit()
     total = len(messages_of(db, "expert_wang"))
     pages = (total + 19) // 20
@@ -154,6 +154,7 @@ def test_many_messages_page_newest_first(client: FlaskClient, db: Session) -> No
     assert "评审提醒 24" in second and "评审提醒 44" not in second and "上一页" in second
     last = text_of(client.get("/inbox?page=999999"))  # past the end: the last page
     assert f"第 {pages} / {pages} 页" in last and last.count('<li class="message') == total - (pages - 1) * 20
+    assert "一周前的提醒" in last and "一周前的提醒" not in first
     assert "评审提醒 44" in text_of(client.get("/inbox?page=第二页"))
 
 
