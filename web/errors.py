@@ -8,13 +8,14 @@ from typing import Any
 from flask import Flask, Response, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
 from web import db
 from workflow.errors import WorkflowError
+from workflow.storage import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,14 @@ MESSAGES = {
     415: "不支持的内容类型",
     422: "输入有误",
     500: "服务器内部错误，请稍后再试",
+    503: "系统暂时无法处理请求，请稍后再试",
 }
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-         422: "invalid", 500: "internal_error"}
+         422: "invalid", 500: "internal_error", 503: "unavailable"}
+# A dropped database connection or an unreachable file store: nothing was kept, and the same
+# request is likely to succeed in a moment.
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -97,6 +102,23 @@ def register(app: Flask) -> None:
     def integrity(error: IntegrityError) -> Any:
         log.info("integrity error: %s", error)
         return _respond(409, "与已有记录冲突，请刷新后再试", None, "conflict")
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Any:
+        if not (error.connection_invalidated or isinstance(error, OperationalError)):
+            return unexpected(error)
+        log.warning("database unavailable: %s", error)
+        return unavailable()
+
+    @app.errorhandler(StorageError)
+    def storage_error(error: StorageError) -> Any:
+        log.warning("file store unavailable: %s", error)
+        return unavailable()
+
+    def unavailable() -> Any:
+        response = make_response(_respond(503, MESSAGES[503], None))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf(error: CSRFError) -> Any:

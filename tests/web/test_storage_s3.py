@@ -5,14 +5,17 @@ a certificate that verifies."""
 from __future__ import annotations
 
 import io
+import socket
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models import EvidenceFile
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
 from tests.builders import application_in, designation_in, new_enterprise
@@ -120,3 +123,21 @@ def test_the_certificate_is_rendered_into_the_bucket_and_verifies_from_the_publi
     verdict = Api(client).call("POST", "/certificates/verify", 200, data={"file": (io.BytesIO(stored), "证书.pdf")},
                                content_type="multipart/form-data").json
     assert (verdict["verdict"], verdict["number"], verdict["status"]) == ("valid", certificate.number, "active")
+
+
+def test_an_unreachable_bucket_is_a_503_to_retry_and_keeps_nothing(
+        factory: sessionmaker[Session], db: Session, tmp_path: Path, s3_credentials: None) -> None:  # noqa: F811
+    with socket.socket() as probe:  # a port on which nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = app_over(factory, tmp_path, STORAGE_URL="s3://greencert/files",
+                      S3_ENDPOINT_URL=f"http://127.0.0.1:{port}").test_client()
+    draft = application_in(db, S.draft, NOW)
+    db.commit()
+
+    refused = Api(client, "qt_newmat").call("POST", f"/applications/{draft.id}/evidence", 503, data={
+        "file": (io.BytesIO(REPORT), "能源审计报告.pdf"), "indicator": "perf_energy_required"},
+        content_type="multipart/form-data")
+
+    assert refused.json["error"]["code"] == "unavailable" and refused.headers["Retry-After"] == "5"
+    assert db.scalar(select(func.count()).select_from(EvidenceFile)) == 0
