@@ -10,6 +10,8 @@ DEBIAN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Test processes on this machine's cores; each file's tests stay together in one process.
+TEST_PROCESSES ?= auto
 PORT ?= 5000
 
 .PHONY: demo test system venv services lint clean bench
@@ -19,7 +21,8 @@ demo: system venv
 
 test: system venv services
 	$(BIN)/lint-imports
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest \
+	  --numprocesses $(TEST_PROCESSES) --dist loadfile
 
 system:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

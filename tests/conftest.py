@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("ARGON2_PROFILE", "cheapest")
 
@@ -25,7 +26,19 @@ from workflow.db import make_engine
 
 CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_url() -> str:
+    """TEST_REDIS_URL; each parallel test process (pytest-xdist gw0, gw1, ...) counts down from its
+    database number to one of its own, because the job tests empty their database."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER") or "gw0"
+    parts = urlsplit(url)
+    database = (int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))) % 16  # Redis has 16
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+REDIS_URL = _redis_url()
 # The demo world is seeded as of this moment; its programmes are open around it.
 SEEDED_AT = datetime.now(timezone.utc)
 
