@@ -1,9 +1,9 @@
 """The job workers of the benchmark, on the project's worker settings or on better ones.
 
-- `plain`: `greencert worker` as it is: RQ forks a work horse for every job, and every horse
-  imports workflow.jobs and everything below it afresh (about a second on the benchmark machine).
-- `preloaded`: the same command with the job code, the guideline files and WeasyPrint's font
-  configuration loaded before the forks, so that every horse inherits them.
+- `plain`: `greencert worker` as it is: RQ forks a work horse for every job, which inherits the
+  job code the worker loaded and opens its own database connection.
+- `preloaded`: the same command with the guideline files and WeasyPrint's font configuration
+  also loaded before the forks, so that every horse inherits them too.
 - `simple`: RQ's SimpleWorker on the same queues, runtime and Redis: the jobs run in the worker
   process itself, which keeps its code, its warm font configuration and its pooled database
   connections; it stops after `--max-jobs` so that WeasyPrint's memory is given back.
