@@ -353,6 +353,8 @@ def test_the_dashboard_and_the_lists_in_a_real_browser(world_server: str) -> Non
         page.click('.console-nav a:has-text("统计分析")')
         expect(page.locator("h1")).to_contain_text("统计分析 · 杭州市")
         expect(page.locator("table.targets")).to_contain_text("市级及以上绿色低碳工厂")
+        page.wait_for_function("""() => window.Chart &&
+            Array.from(document.querySelectorAll('canvas')).every(c => window.Chart.getChart(c))""")
         drawn = page.evaluate("""() => Array.from(document.querySelectorAll('canvas')).map(c =>
             window.Chart && window.Chart.getChart(c) ? window.Chart.getChart(c).data.datasets[0].data.length : 0)""")
         assert drawn and all(n > 0 for n in drawn), drawn  # every chart drew its table's rows
