@@ -65,50 +65,83 @@ def relay(factory: sessionmaker[Session], redis_connection: Any = None, limit: i
 
     When Redis does not answer, the items stay pending for the next relay and `on_redis_error`
     hears of it."""
-    from redis.exceptions import RedisError
-
+    if redis_connection is not None:
+        return _enqueue_pending(factory, pending_ids(factory, limit), redis_connection, on_redis_error)
     moved = 0
     for item_id in pending_ids(factory, limit):
-        if redis_connection is None:
-            try:
-                perform(item_id)
-            except Exception:  # recorded on the row by perform(); the next relay retries
-                log.exception("outbox item %s failed", item_id)
-                continue
-        else:
-            try:
-                _enqueue(factory, item_id, redis_connection)
-            except RedisError as error:
-                log.warning("Redis unavailable, outbox item %s and later stay pending: %s", item_id, error)
-                if on_redis_error is not None:
-                    on_redis_error(error)
-                break
+        try:
+            perform(item_id)
+        except Exception:  # recorded on the row by perform(); the next relay retries
+            log.exception("outbox item %s failed", item_id)
+            continue
         moved += 1
     return moved
 
 
-def _enqueue(factory: sessionmaker[Session], item_id: int, redis_connection: Any) -> None:
+RELAY_BATCH = 100  # items put on their queues in one Redis round trip and one transaction
+
+
+def _enqueue_pending(factory: sessionmaker[Session], item_ids: list[int], redis_connection: Any,
+                     on_redis_error: Callable[[Exception], None] | None) -> int:
+    """Put items on RQ a batch at a time: one pipeline and one commit per batch. A batch Redis
+    refuses stays pending, with every later one, for the next relay."""
+    from redis.exceptions import RedisError
+
+    moved = 0
+    for start in range(0, len(item_ids), RELAY_BATCH):
+        batch = item_ids[start:start + RELAY_BATCH]
+        try:
+            moved += _enqueue(factory, batch, redis_connection)
+        except RedisError as error:
+            log.warning("Redis unavailable, outbox items from %s on stay pending: %s", batch[0], error)
+            if on_redis_error is not None:
+                on_redis_error(error)
+            break
+    return moved
+
+
+def _enqueue(factory: sessionmaker[Session], item_ids: list[int], redis_connection: Any) -> int:
+    """Lock the batch's items still pending (skipping any another relay holds), put them on
+    their queues in one pipeline, and mark them relayed in the same transaction."""
     with unit_of_work(factory) as session:
-        item = session.get(OutboxItem, item_id, with_for_update={"skip_locked": True})
-        if item is None or item.state is not OutboxState.pending:
-            return
-        _put(item, redis_connection)
-        item.state = OutboxState.relayed
-        item.relayed_at = utc_now()
+        items = list(session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.id.in_(item_ids), OutboxItem.state == OutboxState.pending)
+            .order_by(OutboxItem.id)
+            .with_for_update(skip_locked=True)
+        ))
+        if not items:
+            return 0
+        _put(items, redis_connection)
+        moment = utc_now()
+        for item in items:
+            item.state = OutboxState.relayed
+            item.relayed_at = moment
+        return len(items)
 
 
-def _put(item: OutboxItem, redis_connection: Any) -> None:
+def _put(items: list[OutboxItem], redis_connection: Any) -> None:
+    """Enqueue each item under its own job id, all in one Redis transaction."""
     from rq import Queue, Retry
 
-    Queue(item.queue, connection=redis_connection).enqueue_call(
-        "workflow.outbox.perform",
-        args=(item.id,),
-        job_id=item.job_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        timeout=300,
-        result_ttl=86400,
-        failure_ttl=7 * 86400,
-    )
+    by_queue: dict[str, list[OutboxItem]] = {}
+    for item in items:
+        by_queue.setdefault(item.queue, []).append(item)
+    with redis_connection.pipeline() as pipeline:
+        for name, queued in by_queue.items():
+            Queue(name, connection=redis_connection).enqueue_many(
+                [Queue.prepare_data(
+                    "workflow.outbox.perform",
+                    args=(item.id,),
+                    job_id=item.job_id,
+                    retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                    timeout=300,
+                    result_ttl=86400,
+                    failure_ttl=7 * 86400,
+                ) for item in queued],
+                pipeline=pipeline,
+            )
+        pipeline.execute()
 
 
 def recover(factory: sessionmaker[Session], redis_connection: Any, *, stale_after: timedelta = STALE_AFTER,
@@ -168,7 +201,7 @@ def _recover_one(factory: sessionmaker[Session], item_id: int, redis_connection:
             else:
                 return 0  # queued, scheduled for a retry, finished or stopped on purpose
             job.delete()
-        _put(item, redis_connection)
+        _put([item], redis_connection)
         item.relayed_at = utc_now()
         log.warning("outbox item %s (%s) queued again: %s", item.id, item.job_id, reason)
         return 1

@@ -11,10 +11,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 import evaluators
-from models import Designation, YearlyReport
+from models import Application, Designation, YearlyReport
 from models.enums import DesignationState, ReportState, Role
 from workflow import designations, notifications, outbox
 from workflow.actors import SYSTEM, Actor, is_role
@@ -149,7 +149,14 @@ def evaluate(session: Session, report_id: int) -> str:
     """The job: re-evaluate a filed report; a failure or a large deterioration opens rectification."""
     from workflow.clock import now as utc_now
 
-    report = session.get(YearlyReport, report_id, with_for_update=True)
+    # One query for the report, its designation, application and programme; the designation's
+    # holder and certificates are read only if rectification opens.
+    report = session.scalar(
+        select(YearlyReport).where(YearlyReport.id == report_id)
+        .options(joinedload(YearlyReport.designation).options(
+            lazyload(Designation.enterprise), lazyload(Designation.certificates),
+            joinedload(Designation.application).joinedload(Application.programme)))
+        .with_for_update(of=YearlyReport))
     if report is None:
         return "missing"
     if report.state is not ReportState.submitted:
