@@ -15,16 +15,17 @@ The draw (algorithm `sha256-rank/1`):
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Text, cast, func, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 import evaluators
 from models import Application, Expert, Panel, Review
@@ -174,8 +175,34 @@ def open_load(session: Session) -> dict[int, int]:
     return {expert_id: count for expert_id, count in rows}
 
 
-def active_pool(session: Session) -> list[Expert]:
-    return list(session.scalars(select(Expert).where(Expert.active.is_(True)).order_by(Expert.id)))
+class PoolMember(NamedTuple):
+    """An active expert as the ranking reads them."""
+
+    id: int
+    name: str
+    specialties: list[str]
+
+
+def active_pool(session: Session) -> list[PoolMember]:
+    """Every active expert, in id order: one query, no objects. Experts share a few
+    combinations of specialties, so each stored combination is decoded once."""
+    decoded: dict[str | None, list[str]] = {}
+    pool = []
+    for expert_id, name, specialties in session.execute(
+        select(Expert.id, Expert.name, cast(Expert.specialties, Text))
+        .where(Expert.active.is_(True))
+        .order_by(Expert.id)
+    ):
+        if specialties not in decoded:
+            decoded[specialties] = json.loads(specialties) if specialties else []
+        pool.append(PoolMember(expert_id, name, decoded[specialties]))
+    return pool
+
+
+def _experts(session: Session, ids: Iterable[int]) -> dict[int, Expert]:
+    """The chosen experts with their accounts, to invite: one query."""
+    return {e.id: e for e in session.scalars(
+        select(Expert).where(Expert.id.in_(list(ids))).options(joinedload(Expert.user)))}
 
 
 def exclusions(
@@ -185,7 +212,10 @@ def exclusions(
     *,
     drawn_by_id: int | None = None,
 ) -> dict[int, list[Exclusion]]:
-    """expert id → every rule that keeps them off this application's panel, with its reason."""
+    """expert id → every rule that keeps them off this application's panel, with its reason.
+
+    One query finds the active experts some rule may apply to (most of the pool is not); the
+    rules are then checked on those alone."""
     enterprise, programme = app.enterprise, app.programme
     today = local_date(now)
     since = add_years(today, -RECENT_YEARS)
@@ -219,10 +249,13 @@ def exclusions(
         )
     )
     load = open_load(session)
+    capped = [i for i, n in load.items() if n >= programme.review_load_cap]
     found: dict[int, list[Exclusion]] = {}
-    for expert in active_pool(session):
+    suspects = _suspects(session, today, units, declared, recent | set(capped), drawn_by_id,
+                         enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None)
+    for expert in suspects:
         rules: list[Exclusion] = []
-        if expert.unavailable_on(today):
+        if _unavailable_on(expert, today):
             rules.append(Exclusion("unavailable", f"{_period(expert)}不可参评"))
         if expert.employer_uscc and expert.employer_uscc in units:
             rule, unit = units[expert.employer_uscc]
@@ -271,7 +304,48 @@ def exclusions(
     return found
 
 
-def _period(expert: Expert) -> str:
+def _suspects(
+    session: Session,
+    today: date,
+    units: Mapping[str, tuple[str, str]],
+    declared: Sequence[ConflictDeclaration],
+    expert_ids: set[int],
+    drawn_by_id: int | None,
+    county: str | None,
+) -> list[Row[Any]]:
+    """The active experts some conflict rule may apply to, with what the rules read: a superset
+    of the excluded ones (a former employer is matched in the stored text, then checked)."""
+    unavailable = (
+        (Expert.unavailable_from.is_not(None) | Expert.unavailable_until.is_not(None))
+        & (Expert.unavailable_from.is_(None) | (Expert.unavailable_from <= today))
+        & (Expert.unavailable_until.is_(None) | (Expert.unavailable_until >= today))
+    )
+    usccs = set(units) | {d.uscc for d in declared if d.source is ConflictSource.applicant and d.uscc}
+    names = {d.person_name for d in declared if d.source is ConflictSource.applicant and d.person_name}
+    ids = expert_ids | {d.expert_id for d in declared if d.source is ConflictSource.expert}
+    former = func.lower(cast(Expert.former_employers, Text))
+    conditions = [unavailable, Expert.employer_uscc.in_(usccs), Expert.id.in_(ids), Expert.name.in_(names)]
+    conditions += [former.contains(uscc.lower(), autoescape=True) for uscc in units]
+    if drawn_by_id is not None:
+        conditions.append(Expert.user_id == drawn_by_id)
+    if county is not None:
+        conditions.append(Expert.jurisdiction_code == county)
+    return list(session.execute(
+        select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc, Expert.former_employers,
+               Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until)
+        .where(Expert.active.is_(True), or_(*conditions))
+        .order_by(Expert.id)
+    ))
+
+
+def _unavailable_on(expert: Row[Any], day: date) -> bool:
+    """`Expert.unavailable_on` for a row of the pool."""
+    if expert.unavailable_from is None and expert.unavailable_until is None:
+        return False
+    return (expert.unavailable_from or date.min) <= day <= (expert.unavailable_until or date.max)
+
+
+def _period(expert: Row[Any]) -> str:
     if expert.unavailable_from and expert.unavailable_until:
         return f"{expert.unavailable_from}至{expert.unavailable_until}"
     if expert.unavailable_from:
@@ -379,7 +453,8 @@ def draw(
     excluded = exclusions(session, app, now, drawn_by_id=actor.id)
     eligible = [e for e in pool if e.id not in excluded]
     rules = requirements(app)
-    ranked = rank(seed, [e.id for e in eligible])
+    keys = {e.id: draw_key(seed, e.id) for e in eligible}
+    ranked = sorted(keys, key=lambda i: (keys[i], i))  # rank(seed, ...), each key computed once
     by_id = {e.id: e for e in pool}
     try:
         if len(eligible) < size:
@@ -402,7 +477,7 @@ def draw(
             {
                 "expert_id": i,
                 "expert": by_id[i].name,
-                "key": draw_key(seed, i),
+                "key": keys[i],
                 "specialties": list(by_id[i].specialties or []),
             }
             for i in ranked
@@ -423,8 +498,10 @@ def draw(
     )
     session.add(panel)
     session.flush()
+    experts = _experts(session, [expert_id for expert_id, _ in chosen])
+    respond_by = end_of_working_days(session, now, programme.invitation_working_days)
     for number, (expert_id, met) in enumerate(chosen, start=1):
-        review = invite(session, panel, by_id[expert_id], f"R{number}", now)
+        review = invite(session, panel, experts[expert_id], f"R{number}", now, respond_by=respond_by)
         report["chosen"].append(
             {
                 "expert_id": expert_id,
@@ -439,7 +516,7 @@ def draw(
 
 
 def _excluded(
-    pool: Sequence[Expert], excluded: Mapping[int, list[Exclusion]]
+    pool: Sequence[PoolMember], excluded: Mapping[int, list[Exclusion]]
 ) -> list[dict[str, Any]]:
     return [
         {
@@ -474,15 +551,17 @@ def _refusal(
     return NotPossible(f"{message}，未创建专家组；请扩充专家库", details)
 
 
-def invite(session: Session, panel: Panel, expert: Expert, label: str, now: datetime) -> Review:
-    """Add an invitation with its answer deadline, and tell the expert in the inbox."""
+def invite(session: Session, panel: Panel, expert: Expert, label: str, now: datetime, *,
+           respond_by: datetime | None = None) -> Review:
+    """Add an invitation with its answer deadline (computed here unless the caller has it for
+    several invitations at once), and tell the expert in the inbox."""
     app = panel.application
     review = Review(
         application_id=app.id,
         expert=expert,
         label=label,
         invited_at=now,
-        respond_by=end_of_working_days(session, now, app.programme.invitation_working_days),
+        respond_by=respond_by or end_of_working_days(session, now, app.programme.invitation_working_days),
     )
     panel.reviews.append(review)
     session.flush()
@@ -518,9 +597,9 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
     places = panel.size - len(active)
     if places <= 0:
         return []
+    pool = active_pool(session)
     excluded = exclusions(session, app, now, drawn_by_id=panel.drawn_by_id)
     taken = {r.expert_id for r in panel.reviews}
-    pool = active_pool(session)
     by_id = {e.id: e for e in pool}
     eligible = [e.id for e in pool if e.id not in excluded and e.id not in taken]
     unmet = [
@@ -565,8 +644,11 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
         )
         return []
     added = []
+    experts = _experts(session, [expert_id for expert_id, _ in chosen])
+    respond_by = end_of_working_days(session, now, app.programme.invitation_working_days)
     for expert_id, met in chosen:
-        review = invite(session, panel, by_id[expert_id], f"R{len(panel.reviews) + 1}", now)
+        review = invite(session, panel, experts[expert_id], f"R{len(panel.reviews) + 1}", now,
+                        respond_by=respond_by)
         audit.review_event(session, "replacement_drawn", review, now, why=why)
         added.append(review)
         report["replacements"] = [
