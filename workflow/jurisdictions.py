@@ -1,32 +1,100 @@
-"""The GB/T 2260 tree: subtree checks and the path an application climbs."""
+"""The GB/T 2260 tree: subtree checks and the path an application climbs.
+
+The tree is reference data: it changes only when `greencert db upgrade` loads divisions, so it
+is read once per process and database (engine), not once per request. A session that writes a
+jurisdiction drops the copy of its database and reads the tree itself until it commits or rolls
+back, so no other session sees divisions that were never committed.
+"""
 from __future__ import annotations
 
-from sqlalchemy import select
+import threading
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from models import Jurisdiction
 from workflow.errors import Invalid
 
-_KEY = "greencert.jurisdiction_parents"
+
+@dataclass(frozen=True)
+class Tree:
+    parents: dict[str, str | None]  # code → parent code
+    bureau_names: dict[str, str]  # code → 杭州市经济和信息化局
+
+
+_TREES: WeakKeyDictionary[Engine, Tree] = WeakKeyDictionary()
+_LOCK = threading.Lock()
+_WRITTEN = "greencert.jurisdictions_written"  # session.info: this session changed the tree
+_OWN = "greencert.jurisdiction_tree"  # session.info: the tree as that session sees it
+
+
+def _read(session: Session) -> Tree:
+    rows = session.scalars(select(Jurisdiction)).all()
+    return Tree({j.code: j.parent_code for j in rows}, {j.code: j.bureau_name for j in rows})
+
+
+def _engine(session: Session) -> Engine:
+    return session.get_bind().engine
+
+
+def tree(session: Session) -> Tree:
+    if session.info.get(_WRITTEN):
+        own = session.info.get(_OWN)
+        if own is None:
+            own = session.info[_OWN] = _read(session)
+        return own
+    engine = _engine(session)
+    cached = _TREES.get(engine)
+    if cached is None:
+        cached = _read(session)
+        with _LOCK:
+            _TREES[engine] = cached
+    return cached
+
+
+def forget(engine: Engine) -> None:
+    """Read the tree of `engine`'s database afresh at the next use."""
+    with _LOCK:
+        _TREES.pop(engine, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _tree_written(session: Session, _context: Any) -> None:
+    if any(isinstance(row, Jurisdiction) for rows in (session.new, session.dirty, session.deleted) for row in rows):
+        session.info[_WRITTEN] = True
+        session.info.pop(_OWN, None)
+        forget(_engine(session))
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _tree_settled(session: Session, *_args: Any) -> None:
+    if session.info.pop(_WRITTEN, None):
+        session.info.pop(_OWN, None)
+        forget(_engine(session))
 
 
 def parents(session: Session) -> dict[str, str | None]:
-    """code → parent code, read once per session."""
-    cached = session.info.get(_KEY)
-    if cached is None:
-        cached = {code: parent for code, parent in session.execute(select(Jurisdiction.code, Jurisdiction.parent_code))}
-        session.info[_KEY] = cached
-    return cached
+    """code → parent code (shared: read it, never change it)."""
+    return tree(session).parents
+
+
+def bureau_name(session: Session, code: str) -> str | None:
+    """The name of the bureau of economy and information technology of `code`, if it exists."""
+    return tree(session).bureau_names.get(code)
 
 
 def path_up(session: Session, code: str) -> list[str]:
     """The code itself followed by its ancestors: county, city, province."""
-    tree = parents(session)
+    tree_parents = parents(session)
     path: list[str] = []
     current: str | None = code
-    while current is not None and current in tree and current not in path:
+    while current is not None and current in tree_parents and current not in path:
         path.append(current)
-        current = tree[current]
+        current = tree_parents[current]
     return path
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Panel, Programme, Review,
                     TransitionLog, User)
 from models.enums import ReviewState
-from workflow import applications, designations, listings
+from workflow import applications, designations, jurisdictions
 from workflow.actors import Actor
 
 
@@ -57,10 +57,9 @@ def _note(session: Session, row: TransitionLog) -> str:
     """What the state alone does not say: a recommendation's handover between bureaus."""
     details = row.details or {}
     if row.trigger == "recommend" and details.get("to_jurisdiction"):
-        places = listings.places(session)  # every jurisdiction, read once per session
-        names = [places.get(details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
+        names = [jurisdictions.bureau_name(session, details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
         if all(names):
-            return f"{names[0].bureau_name}推荐至{names[1].bureau_name}"
+            return f"{names[0]}推荐至{names[1]}"
     return ""
 
 
