@@ -8,6 +8,7 @@ from typing import Any
 from flask import g, request
 from flask_babel import gettext
 from flask_login import LoginManager, current_user
+from sqlalchemy.orm import joinedload
 
 from models import User
 from models.enums import Role
@@ -43,7 +44,7 @@ class SessionUser:
 
 @login_manager.user_loader
 def _load(user_id: str) -> SessionUser | None:
-    user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session().get(User, int(user_id), options=[joinedload(User.expert)]) if user_id.isdigit() else None
     return SessionUser(user) if user is not None and user.active else None
 
 

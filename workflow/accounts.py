@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 import evaluators
 from models import ApiToken, AuditEvent, Enterprise, Expert, Jurisdiction, User
@@ -390,7 +390,10 @@ def revoke_token(session: Session, user: User, token_id: int, now: datetime, cli
 
 
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == _digest(token)))
+    """The active user of a token that is not revoked, read with the token (and the user's expert
+    record, which permission checks ask for) in one query."""
+    row = session.scalar(select(ApiToken).where(ApiToken.digest == _digest(token))
+                         .options(joinedload(ApiToken.user, innerjoin=True).joinedload(User.expert)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
