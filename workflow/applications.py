@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 import evaluators
 from models import Application, Designation, EvidenceFile, Jurisdiction, Objection, Programme
@@ -112,7 +112,9 @@ def open_programmes(session: Session, today: date) -> list[Programme]:
 
 def load(session: Session, actor: Actor | None, application_id: int, *, for_update: bool = False) -> Application:
     """The application, or 404 for anyone who may not see it (its existence is private)."""
-    app = session.get(Application, application_id, with_for_update=for_update or None)
+    # The enterprise is read with it: whether staff may see it depends on where the enterprise is.
+    app = session.get(Application, application_id, options=[joinedload(Application.enterprise, innerjoin=True)],
+                      with_for_update={"of": Application} if for_update else None)
     if app is None or not permissions.can_view_application(session, actor, app):
         raise NotFound("申报不存在或无权查看")
     return app
@@ -218,8 +220,8 @@ def act(
                        "to_jurisdiction": jurisdictions.parents(session)[app.holding_jurisdiction_code]}
     before = app.state
     TABLE.fire(app, trigger, ctx)
+    app.updated_at = now  # before anything flushes, so that one UPDATE (and one version) carries both
     _after(session, actor, app, trigger, before, ctx)
-    app.updated_at = now
     session.flush()
     return app
 
