@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -76,6 +76,13 @@ class Application(Base):
         # The bureau's lists count and page a jurisdiction's applications by enterprise and state
         # from this index alone, without reading the wide rows (workflow/listings.py).
         Index("ix_applications_enterprise_state", "enterprise_id", "state", "programme_id"),
+        # A list of one state sorted by a score walks the scores of that state alone, rather than
+        # every application's (workflow/listings.py).
+        Index("ix_applications_state_auto_score", "state", "auto_score", "id"),
+        Index("ix_applications_state_panel_score", "state", "panel_score", "id"),
+        # The lists count the applications of an area (all but drafts) from this narrow index alone.
+        Index("ix_applications_listed_enterprise", "enterprise_id",
+              postgresql_where=text("state <> 'draft'"), sqlite_where=text("state <> 'draft'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -141,6 +141,9 @@ class Listing:
     sorts: Mapping[str, Any]
     default_sort: str
     columns: tuple[Column, ...]
+    # The relationships a row shows (joined to the page's rows); counting and paging join one only
+    # when a filter, the search or the sort refers to its table.
+    joins: tuple[Any, ...] = ()
     eager: tuple[Any, ...] = ()
     extra: Callable[[], tuple[Any, ...]] = lambda: ()
     link: str | None = None  # which page a row opens: "application", "designation"
@@ -273,8 +276,7 @@ def _application_search(text: str) -> Any:
 
 
 def _applications_base() -> Select[Any]:
-    return (select(Application).join(Application.enterprise).join(Application.programme)
-            .where(Application.state != ApplicationState.draft))
+    return select(Application).where(Application.state != ApplicationState.draft)
 
 
 def _place(code_of: Callable[[Any], str | None]) -> Callable[[Any, Session], str]:
@@ -301,6 +303,7 @@ APPLICATIONS = Listing(
            "name": Enterprise.name, "state": Application.state, "auto_score": Application.auto_score,
            "panel_score": Application.panel_score},
     default_sort="-id",
+    joins=(Application.enterprise, Application.programme),
     eager=(contains_eager(Application.enterprise), contains_eager(Application.programme)),
     link="application",
     columns=(
@@ -334,7 +337,7 @@ def certificate_number(designation: Designation) -> str:
 
 
 def _designations_base() -> Select[Any]:
-    return select(Designation).join(Designation.enterprise)
+    return select(Designation)
 
 
 DESIGNATION_COLUMNS = (
@@ -366,6 +369,7 @@ DESIGNATIONS = Listing(
            "valid_until": Designation.valid_until, "state": Designation.state, "kind": Designation.kind,
            "tier": Designation.tier},
     default_sort="-valid_from",
+    joins=(Designation.enterprise,),
     eager=(contains_eager(Designation.enterprise), selectinload(Designation.certificates)),
     link="designation",
     columns=DESIGNATION_COLUMNS,
@@ -454,8 +458,6 @@ def scope_of(session: Session, actor: Actor | None) -> list[str] | None:
 
 def _filtered(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> Select[Any]:
     statement = listing.base()
-    if scope is not None:
-        statement = statement.where(listing.area(scope))
     text = query.q.strip()
     if text:
         statement = statement.where(listing.search(text))
@@ -463,20 +465,41 @@ def _filtered(session: Session, listing: Listing, scope: list[str] | None, query
     for name, value in query.filters.items():
         if name in known and value:
             statement = known[name].apply(statement, value.strip(), session, scope)
+    # A place filter is refused outside the scope and narrower than it: the scope adds nothing then.
+    if scope is not None and not query.filters.get("jurisdiction", "").strip():
+        statement = statement.where(listing.area(scope))
     return statement
 
 
-def _ordered(listing: Listing, statement: Select[Any], sort: str) -> tuple[Select[Any], str]:
-    sort = sort or listing.default_sort
+def _sort_column(listing: Listing, sort: str) -> Any:
     key = sort.removeprefix("-")
     if key not in listing.sorts:
         raise Invalid.field("sort", f"不能按“{key}”排序，可选：{'、'.join(listing.sorts)}")
     column = listing.sorts[key]
-    if isinstance(column, str):  # a labelled count column of the row
-        column = literal_column(column)
+    return literal_column(column) if isinstance(column, str) else column  # a labelled count of the row
+
+
+def _ordered(listing: Listing, statement: Select[Any], sort: str) -> tuple[Select[Any], str]:
+    sort = sort or listing.default_sort
+    column = _sort_column(listing, sort)
     order = desc(column) if sort.startswith("-") else column
+    if getattr(getattr(column, "expression", None), "nullable", False):
+        # A missing value (not yet scored, not yet submitted) sorts as the highest on both
+        # backends, as PostgreSQL and its indexes order it; SQLite would order it lowest.
+        order = order.nulls_first() if sort.startswith("-") else order.nulls_last()
     tie = listing.entity.id.desc() if sort.startswith("-") else listing.entity.id
     return statement.order_by(order, tie), sort
+
+
+def _joined(listing: Listing, statement: Select[Any], sort_column: Any = None, *, every: bool = False) -> Select[Any]:
+    """The statement with the joins of `listing` that it needs: those whose table a condition or
+    the sort refers to, or with `every` all of them (for the rows themselves)."""
+    used = set(statement.get_final_froms())
+    used.add(getattr(sort_column, "table", None))
+    for relationship in listing.joins:
+        if every or relationship.property.mapper.local_table in used:
+            statement = statement.join(relationship)
+    return statement
 
 
 def fetch(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> Page:
@@ -486,11 +509,12 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
     if query.page < 1:
         raise Invalid.field("page", "页码应从1开始")
     filtered = _filtered(session, listing, scope, query)
-    # count(*) rather than count(id): PostgreSQL can then count from an index alone
-    # (ix_applications_enterprise_state) instead of reading every wide row of the area.
-    total = session.scalar(filtered.with_only_columns(func.count(), maintain_column_froms=True)
+    sort_column = _sort_column(listing, query.sort or listing.default_sort)
+    # count(*) over the listed table alone, joined only where a condition needs it: PostgreSQL
+    # then counts from an index (ix_applications_enterprise_state) without reading the wide rows.
+    total = session.scalar(_joined(listing, filtered).with_only_columns(func.count(), maintain_column_froms=True)
                            .order_by(None)) or 0
-    statement, sort = _ordered(listing, filtered, query.sort)
+    statement, sort = _ordered(listing, _joined(listing, filtered, sort_column), query.sort)
     offset = (query.page - 1) * query.per_page
     if listing.extra():  # small tables (experts, enterprises) sorted by a computed count
         statement = statement.add_columns(*listing.extra()).options(*listing.eager)
@@ -499,10 +523,10 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
         # A deferred join: the database orders and skips narrow (id, sort key) rows, then reads
         # the page's full rows; the same single statement, fast also on page 1,000 of 100,000.
         ids = statement.with_only_columns(listing.entity.id).offset(offset).limit(query.per_page)
-        statement, _ = _ordered(listing, listing.base().where(listing.entity.id.in_(ids)), sort)
+        rows = _joined(listing, listing.base().where(listing.entity.id.in_(ids)), every=True)
+        statement, _ = _ordered(listing, rows, sort)
         statement = statement.options(*listing.eager)
-    rows = _rows(session, listing, statement)
-    return Page(rows, total, query.page, query.per_page, sort)
+    return Page(_rows(session, listing, statement), total, query.page, query.per_page, sort)
 
 
 def _rows(session: Session, listing: Listing, statement: Select[Any]) -> list[Any]:
@@ -514,7 +538,8 @@ def _rows(session: Session, listing: Listing, statement: Select[Any]) -> list[An
 def every_row(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> Iterator[Any]:
     """Every row of the filtered list in its order, read a thousand at a time, for exports. A
     refused filter or sort is refused here, before the first line of a file is written."""
-    statement, _ = _ordered(listing, _filtered(session, listing, scope, query), query.sort)
+    statement, _ = _ordered(listing, _joined(listing, _filtered(session, listing, scope, query), every=True),
+                            query.sort)
     statement = statement.add_columns(*listing.extra()).options(*listing.eager)
     return _in_chunks(session, listing, statement)
 

@@ -1,11 +1,11 @@
-"""indexes for the lists sorted highest first, records without a value last
+"""indexes for the lists of one state sorted by a score, and for counting an area's applications
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21 16:45:00
 """
+import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import text
 
 revision = "0003"
 down_revision = "0002"
@@ -13,17 +13,20 @@ branch_labels = None
 depends_on = None
 
 INDEXES = [
-    ("ix_applications_auto_score_desc", "auto_score"),
-    ("ix_applications_panel_score_desc", "panel_score"),
-    ("ix_applications_submitted_at_desc", "submitted_at"),
+    ("ix_applications_state_auto_score", ["state", "auto_score", "id"]),
+    ("ix_applications_state_panel_score", ["state", "panel_score", "id"]),
 ]
 
 
 def upgrade() -> None:
-    for name, column in INDEXES:
-        op.create_index(name, "applications", [text(f"{column} DESC NULLS LAST"), text("id DESC")])
+    for name, columns in INDEXES:
+        op.create_index(name, "applications", columns)
+    listed = sa.text("state <> 'draft'")
+    op.create_index("ix_applications_listed_enterprise", "applications", ["enterprise_id"],
+                    postgresql_where=listed, sqlite_where=listed)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_applications_listed_enterprise", table_name="applications")
     for name, _ in reversed(INDEXES):
         op.drop_index(name, table_name="applications")
