@@ -87,7 +87,7 @@ def directory() -> Any:
     args = request.args
     per_page = _int(args.get("per_page", "50"), "per_page", 1, 200)
     page = _int(args.get("page", "1"), "page", 1, 100000)
-    query = select(Designation).join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    query = select(Designation)
     if args.get("q"):
         query = query.where(Enterprise.name.contains(args["q"].strip()))
     if args.get("uscc"):
@@ -104,7 +104,9 @@ def directory() -> Any:
         if not inside:
             raise Invalid.field("jurisdiction", "行政区划代码不存在")
         query = query.where(Enterprise.jurisdiction_code.in_(inside))
-    total = db.session().scalar(select(func.count()).select_from(query.subquery()))
+    if Enterprise.__table__ in query.get_final_froms():  # joined only when a condition is on the holder
+        query = query.join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    total = db.session().scalar(query.with_only_columns(func.count(), maintain_column_froms=True))
     rows = db.session().scalars(query.order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page))
     return jsonify({"total": total, "page": page, "per_page": per_page, "items": [{
         "id": d.id, "holder": d.enterprise.name, "uscc": d.enterprise.uscc, "kind": str(d.kind), "tier": str(d.tier),

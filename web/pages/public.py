@@ -109,7 +109,7 @@ def directory_page() -> Any:
 
     args = request.args
     session = db.session()
-    query = select(Designation).join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    query = select(Designation)
     if args.get("q", "").strip():
         term = args["q"].strip()
         query = query.where((Enterprise.name.contains(term)) | (Enterprise.uscc == term.upper()))
@@ -121,7 +121,9 @@ def directory_page() -> Any:
         inside = [c for c in jurisdictions.parents(session) if jurisdictions.is_within(session, c, args["jurisdiction"])]
         query = query.where(Enterprise.jurisdiction_code.in_(inside))
     page = max(int(args["page"]) if args.get("page", "").isdecimal() and len(args["page"]) <= 6 else 1, 1)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    if Enterprise.__table__ in query.get_final_froms():  # joined only when a condition is on the holder
+        query = query.join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    total = session.scalar(query.with_only_columns(func.count(), maintain_column_froms=True))
     rows = session.scalars(query.order_by(Designation.id.desc()).offset((page - 1) * 50).limit(50)).all()
     areas = session.scalars(select(Jurisdiction).where(Jurisdiction.level != "county").order_by(Jurisdiction.code)).all()
     return render_template("public/directory.html", rows=rows, total=total, page=page, pages=max((total + 49) // 50, 1),
