@@ -32,6 +32,7 @@ RETRY_INTERVALS = [5, 30, 120]  # seconds before RQ's 2nd, 3rd and 4th attempt
 # longer than a worker takes from marking a job started to locking its row.
 STALE_AFTER = timedelta(minutes=1)
 JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # RQ accepts letters, digits, _ and - only
+_ADDED = "outbox_items_added"  # session.info key: job id → item added through the session
 
 
 def add(session: Session, function: str, args: list[Any], *, queue: str, key: str) -> OutboxItem:
@@ -39,11 +40,19 @@ def add(session: Session, function: str, args: list[Any], *, queue: str, key: st
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     job_id = JOB_ID_UNSAFE.sub("-", f"{function}-{key}")
-    existing = session.scalar(select(OutboxItem).where(OutboxItem.job_id == job_id))
+    # Items added through this session are found here, so the look-up below need not flush
+    # them first: a transaction adding many items inserts them in one batch at its next flush.
+    added: dict[str, OutboxItem] = session.info.setdefault(_ADDED, {})
+    item = added.get(job_id)
+    if item is not None and item in session:  # not when its transaction was rolled back
+        return item
+    with session.no_autoflush:
+        existing = session.scalar(select(OutboxItem).where(OutboxItem.job_id == job_id))
     if existing is not None:
         return existing
     item = OutboxItem(job_id=job_id, queue=queue, function=function, args=args)
     session.add(item)
+    added[job_id] = item
     return item
 
 
