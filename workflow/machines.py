@@ -65,6 +65,7 @@ class StateTable:
         self.states = states
         self.rows = tuple(rows)
         self.triggers = tuple(dict.fromkeys(r.trigger for r in rows))
+        self._sources = {t: frozenset(s for r in self.rows if r.trigger == t for s in r.sources) for t in self.triggers}
         self.machine = Machine(
             model=None,
             states=states,
@@ -112,8 +113,8 @@ class StateTable:
             )
         )
 
-    def sources(self, trigger: str) -> set[StrEnum]:
-        return {s for r in self.rows if r.trigger == trigger for s in r.sources}
+    def sources(self, trigger: str) -> frozenset[StrEnum]:
+        return self._sources.get(trigger, frozenset())
 
     def can_fire_from(self, state: StrEnum, trigger: str) -> bool:
         return state in self.sources(trigger)

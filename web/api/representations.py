@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Panel, Programme, Review,
                     TransitionLog, User)
@@ -64,15 +64,16 @@ def _note(session: Session, row: TransitionLog) -> str:
 
 
 def _load_parts(session: Session, a: Application) -> int | None:
-    """Load what the representation shows of an application already in the session, in two
-    queries (the programme, panel and reviews joined; the evidence), instead of one query per
-    part; returns the id of its designation, if any."""
+    """Load what the representation shows of an application already in the session in one
+    query (the programme, panel, reviews and evidence joined; a panel has a handful of reviews
+    and an application a handful of files, and the application's own columns are not repeated),
+    instead of one query per part; returns the id of its designation, if any."""
     statement = (select(Application, Designation.id)
                  .outerjoin(Designation, Designation.application_id == Application.id)
                  .where(Application.id == a.id)
                  .options(load_only(Application.id), joinedload(Application.programme),
                           joinedload(Application.panel).joinedload(Panel.reviews),
-                          selectinload(Application.evidence)))
+                          joinedload(Application.evidence)))
     return session.execute(statement).unique().one()[1]
 
 
