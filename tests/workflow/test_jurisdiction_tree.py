@@ -1,0 +1,65 @@
+"""The jurisdiction tree is read once per database, yet a division added by `greencert db
+upgrade` counts at once, and one that was never committed never counts."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Jurisdiction
+from models.enums import JurisdictionLevel
+from workflow import jurisdictions
+
+NEW_COUNTY = "330199"  # not in models/data/jurisdictions.csv
+
+
+def county() -> Jurisdiction:
+    return Jurisdiction(code=NEW_COUNTY, name="测试新区", level=JurisdictionLevel.county, parent_code="330100")
+
+
+def test_a_new_division_counts_in_the_session_that_adds_it_and_after_it_commits(
+    engine: Engine, factory: sessionmaker[Session],
+) -> None:
+    with factory() as reader:
+        assert not jurisdictions.is_within(reader, NEW_COUNTY, "330000")
+    with factory() as writer:
+        writer.add(county())
+        writer.flush()
+        assert jurisdictions.is_within(writer, NEW_COUNTY, "330100")
+        assert jurisdictions.bureau_name(writer, NEW_COUNTY) == "测试新区经济和信息化局"
+        writer.commit()
+    with factory() as reader:
+        assert jurisdictions.path_up(reader, NEW_COUNTY) == [NEW_COUNTY, "330100", "330000"]
+    jurisdictions.forget(engine)  # the test's outer transaction is rolled back, and the county with it
+
+
+def test_a_division_rolled_back_never_counts(engine: Engine) -> None:
+    with Session(engine) as warm:
+        assert "330100" in jurisdictions.parents(warm)
+    with Session(engine) as writer:
+        writer.add(county())
+        writer.flush()
+        assert NEW_COUNTY in jurisdictions.parents(writer)
+        writer.rollback()
+    with Session(engine) as reader:
+        assert NEW_COUNTY not in jurisdictions.parents(reader)
+        assert "330100" in jurisdictions.parents(reader)
+
+
+def test_a_division_committed_while_others_read_the_tree_counts_once_committed(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets no second transaction begin while one writes")
+    try:
+        with Session(engine) as writer:
+            writer.add(county())
+            writer.flush()
+            with Session(engine) as other:  # reads the tree as committed: without the county
+                assert NEW_COUNTY not in jurisdictions.parents(other)
+            writer.commit()
+        with Session(engine) as reader:
+            assert jurisdictions.is_within(reader, NEW_COUNTY, "330000")
+    finally:
+        with Session(engine) as cleaner:
+            cleaner.execute(delete(Jurisdiction).where(Jurisdiction.code == NEW_COUNTY))
+            cleaner.commit()
+        jurisdictions.forget(engine)
