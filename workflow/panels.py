@@ -608,9 +608,11 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
         if not any(set(x.expert.specialties or []) & r.specialties for x in active)
     ]
     report = dict(panel.report or {})
+    keys = {i: draw_key(panel.seed, i) for i in eligible}
+    ranked = sorted(keys, key=lambda i: (keys[i], i))  # rank(panel.seed, eligible), each key computed once
     try:
         chosen = choose(
-            rank(panel.seed, eligible),
+            ranked,
             places,
             unmet,
             {i: by_id[i].specialties or [] for i in eligible},
@@ -661,8 +663,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
                 "label": review.label,
                 "meets": met,
                 "candidates": [
-                    {"expert_id": i, "key": draw_key(panel.seed, i)}
-                    for i in rank(panel.seed, eligible)
+                    {"expert_id": i, "key": keys[i]} for i in ranked
                 ],
             },
         ]
