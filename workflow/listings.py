@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, String, cast, desc, func, literal_column, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, defer, selectinload
 
 from models import (
     Application,
@@ -304,7 +304,9 @@ APPLICATIONS = Listing(
            "panel_score": Application.panel_score},
     default_sort="-id",
     joins=(Application.enterprise, Application.programme),
-    eager=(contains_eager(Application.enterprise), contains_eager(Application.programme)),
+    # The form and its evaluation trace are the bulk of a row and no column shows them.
+    eager=(contains_eager(Application.enterprise), contains_eager(Application.programme),
+           defer(Application.data), defer(Application.evaluation)),
     link="application",
     columns=(
         Column("id", "申报编号", lambda r, s: r.id, "id", 10, sort="id"),
@@ -370,7 +372,8 @@ DESIGNATIONS = Listing(
            "tier": Designation.tier},
     default_sort="-valid_from",
     joins=(Designation.enterprise,),
-    eager=(contains_eager(Designation.enterprise), selectinload(Designation.certificates)),
+    eager=(contains_eager(Designation.enterprise), selectinload(Designation.certificates),
+           defer(Designation.proposal)),
     link="designation",
     columns=DESIGNATION_COLUMNS,
 )
