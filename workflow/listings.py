@@ -469,7 +469,7 @@ def _filtered(session: Session, listing: Listing, scope: list[str] | None, query
         if name in known and value:
             statement = known[name].apply(statement, value.strip(), session, scope)
     # A place filter is refused outside the scope and narrower than it: the scope adds nothing then.
-    if scope is not None and not query.filters.get("jurisdiction", "").strip():
+    if scope is not None and not ("jurisdiction" in known and query.filters.get("jurisdiction", "").strip()):
         statement = statement.where(listing.area(scope))
     return statement
 
