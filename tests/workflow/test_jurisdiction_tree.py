@@ -2,12 +2,15 @@
 upgrade` counts at once, and one that was never committed never counts."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Jurisdiction
 from models.enums import JurisdictionLevel
+from tests.conftest import fresh_database
 from workflow import jurisdictions
 
 NEW_COUNTY = "330199"  # not in models/data/jurisdictions.csv
@@ -46,20 +49,17 @@ def test_a_division_rolled_back_never_counts(engine: Engine) -> None:
         assert "330100" in jurisdictions.parents(reader)
 
 
-def test_a_division_committed_while_others_read_the_tree_counts_once_committed(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite lets no second transaction begin while one writes")
-    try:
-        with Session(engine) as writer:
-            writer.add(county())
-            writer.flush()
-            with Session(engine) as other:  # reads the tree as committed: without the county
-                assert NEW_COUNTY not in jurisdictions.parents(other)
-            writer.commit()
-        with Session(engine) as reader:
-            assert jurisdictions.is_within(reader, NEW_COUNTY, "330000")
-    finally:
-        with Session(engine) as cleaner:
-            cleaner.execute(delete(Jurisdiction).where(Jurisdiction.code == NEW_COUNTY))
-            cleaner.commit()
-        jurisdictions.forget(engine)
+@pytest.mark.postgres  # on SQLite a second transaction cannot begin while one writes
+def test_a_division_committed_while_others_read_the_tree_counts_once_committed(tmp_path: Path) -> None:
+    with fresh_database("postgresql", tmp_path) as engine:
+        try:
+            with Session(engine) as writer:
+                writer.add(county())
+                writer.flush()
+                with Session(engine) as other:  # reads the tree as committed: without the county
+                    assert NEW_COUNTY not in jurisdictions.parents(other)
+                writer.commit()
+            with Session(engine) as reader:
+                assert jurisdictions.is_within(reader, NEW_COUNTY, "330000")
+        finally:
+            jurisdictions.forget(engine)
