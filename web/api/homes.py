@@ -17,7 +17,7 @@ from web.api import representations as rep
 from web.api.spec import route
 from web.auth import current_actor, login_required
 from web.downloads import send_stored
-from workflow import certificates, jurisdictions, notices
+from workflow import certificates, jurisdictions, listings, notices
 from workflow.errors import NotFound
 
 
@@ -59,17 +59,17 @@ def _args(schema: type[Schema]) -> dict[str, Any]:
     return schema().load(request.args.to_dict())
 
 
-def _page(query: Select[Any], args: dict[str, Any], order: Any) -> tuple[int, list[Any]]:
+def _page(query: Select[Any], args: dict[str, Any], order: Any) -> listings.Page:
     session = db.session()
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = list(session.scalars(query.order_by(order).offset((args["page"] - 1) * args["per_page"])
                                 .limit(args["per_page"])))
-    return total, rows
+    return listings.Page(rows, total, args["page"], args["per_page"], args.get("sort", ""))
 
 
-def _paged(total: int, args: dict[str, Any], items: list[dict[str, Any]]) -> Any:
-    return jsonify({"total": total, "page": args["page"], "per_page": args["per_page"],
-                    "pages": max(1, -(-total // args["per_page"])), "items": items})
+def _paged(page: listings.Page, items: list[dict[str, Any]]) -> Any:
+    return jsonify({"total": page.total, "page": page.page, "per_page": page.per_page,
+                    "pages": page.pages, "items": items})
 
 
 def _order(column: Any, sort: str) -> Any:
@@ -88,13 +88,13 @@ def my_applications() -> Any:
     if "programme" in args:
         query = query.where(Application.programme_id == args["programme"])
     column = {"id": Application.id, "updated_at": Application.updated_at}[args["sort"].lstrip("-")]
-    total, rows = _page(query, args, _order(column, args["sort"]))
-    return _paged(total, args, [{
+    page = _page(query, args, _order(column, args["sort"]))
+    return _paged(page, [{
         "id": a.id, "state": str(a.state), "version": a.version, "programme_id": a.programme_id,
         "programme": a.programme.title, "kind": str(a.programme.kind), "tier": str(a.programme.tier),
         "holding_jurisdiction": a.holding_jurisdiction_code, "auto_score": a.auto_score,
         "panel_score": a.panel_score, "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
-        "updated_at": a.updated_at.isoformat(), "notice_id": a.notice_id} for a in rows])
+        "updated_at": a.updated_at.isoformat(), "notice_id": a.notice_id} for a in page.rows])
 
 
 @route(bp, "/me/designations", "GET", "本单位的认定（申报单位，同“我的申报”页）：state、sort、page、per_page",
@@ -107,12 +107,12 @@ def my_designations() -> Any:
     if "state" in args:
         query = query.where(Designation.state == DesignationState(args["state"]))
     column = {"id": Designation.id, "valid_until": Designation.valid_until}[args["sort"].lstrip("-")]
-    total, rows = _page(query, args, _order(column, args["sort"]))
-    return _paged(total, args, [{
+    page = _page(query, args, _order(column, args["sort"]))
+    return _paged(page, [{
         "id": d.id, "state": str(d.state), "version": d.version, "kind": str(d.kind), "tier": str(d.tier),
         "jurisdiction": d.jurisdiction_code, "application_id": d.application_id,
         "valid_from": d.valid_from.isoformat(), "valid_until": d.valid_until.isoformat(),
-        "certificate": rep.certificate(d.certificate)} for d in rows])
+        "certificate": rep.certificate(d.certificate)} for d in page.rows])
 
 
 @route(bp, "/notices/managed", "GET", "本辖区的公示，含已结束的，附认定和制证进度（工作人员，同公示管理页）：state、page、per_page",
@@ -126,8 +126,8 @@ def managed_notices() -> Any:
     query = select(Notice).where(Notice.programme_id.in_(own))
     if "state" in args:
         query = query.where(Notice.state == NoticeState(args["state"]))
-    total, rows = _page(query, args, Notice.id.desc())
-    return _paged(total, args, [{**rep.notice(n, staff=True), "progress": notices.progress(n)} for n in rows])
+    page = _page(query, args, Notice.id.desc())
+    return _paged(page, [{**rep.notice(n, staff=True), "progress": notices.progress(n)} for n in page.rows])
 
 
 @route(bp, "/certificates/<number>/pdf", "GET", "下载证书 PDF（公众；已作废或未出证的返回404）", auth=False,
