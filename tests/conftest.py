@@ -16,7 +16,7 @@ os.environ.setdefault("ARGON2_PROFILE", "cheapest")
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.schema import upgrade
@@ -138,6 +138,22 @@ def app_over(factory: sessionmaker[Session], tmp_path: Path, **config: Any) -> F
         "SESSION_FACTORY": factory, "TESTING": True, "REDIS_URL": None,
         "STORAGE_DIR": str(tmp_path / "files"), "BASE_URL": "http://greencert.test", **config,
     })
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent to the database inside the block, but the test's own savepoints."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -234,9 +234,9 @@ def test_bureau_staff(visit: Any, world: World) -> None:
         expect(page.locator("main h2", has_text=heading)).to_be_visible()
     charts = page.locator("main canvas")
     assert charts.count() >= 3
-    drawn = page.evaluate("() => [...document.querySelectorAll('main canvas')].every(c => window.Chart && "
-                          "window.Chart.getChart(c))")
-    assert drawn, "every chart is drawn"
+    # every chart is drawn (the chart script runs after the page has loaded)
+    page.wait_for_function("() => [...document.querySelectorAll('main canvas')].every(c => window.Chart && "
+                           "window.Chart.getChart(c))")
     assert page.locator("main table[data-chart] tbody tr").count() > 3
     staff.check("dashboard")
 

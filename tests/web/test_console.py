@@ -10,7 +10,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,14 @@ from typing import Any
 import openpyxl
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
 from models import Application, Enterprise
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
 from models.enums import Kind, Tier
-from tests.conftest import unavailable
+from tests.conftest import statements_sent, unavailable
 from tests.web.apiclient import Api
 from tests.web.conftest import serving
 from tests.web.test_pages import log_in, text_of
@@ -39,21 +38,6 @@ from tests.workflow.test_stats import (
 from workflow import demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement sent to the database inside the block."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def hangzhou_and_anqing(db: Session) -> dict[str, Any]:
@@ -165,7 +149,7 @@ def test_a_page_costs_the_same_queries_whatever_its_size(client: FlaskClient, db
         log_in(client, "hz_city")
 
     def cost(per_page: int) -> int:
-        with statements(engine) as seen:
+        with statements_sent(engine) as seen:
             response = client.get(f"{path}?per_page={per_page}", headers=api.headers)
         assert response.status_code == 200, response.get_data(as_text=True)[:500]
         return len(seen)

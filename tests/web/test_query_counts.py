@@ -4,18 +4,17 @@ console pages) and the public directory (API and page)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from models import (Application, Certificate, Designation, Enterprise, EvidenceFile, Expert, Programme, TransitionLog,
                     User)
 from models.enums import ApplicationState, DesignationState, Role
+from tests.conftest import statements_sent
 from tests.web.apiclient import Api
 from workflow.demo import with_check
 
@@ -83,24 +82,9 @@ def grow(session: Session, first: int, count: int) -> None:
     session.commit()
 
 
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def queries(engine: Engine, client: FlaskClient, path: str, headers: dict[str, str]) -> int:
     client.get(path, headers=headers)  # warm: reference data read once per process is not the point
-    with counting(engine) as statements:
+    with statements_sent(engine) as statements:
         response = client.get(path, headers=headers)
     assert response.status_code == 200, (path, response.status_code)
     return len(statements)
