@@ -201,6 +201,10 @@ class Review(Base):
             "ended_reason IN ('conflict', 'unavailable', 'lapsed', 'deactivated')",
             name="ended_reason_known",
         ),
+        # A panel draw counts each expert's open reviews (the load cap) from this narrow index.
+        Index("ix_reviews_open_expert", "expert_id", "application_id",
+              postgresql_where=text("state IN ('invited', 'accepted')"),
+              sqlite_where=text("state IN ('invited', 'accepted')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
