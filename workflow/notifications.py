@@ -27,7 +27,7 @@ functions named here):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,14 +46,33 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 def notify(session: Session, users: Iterable[User], *, key: str, subject: str, body: str = "",
            link: str = "", now: datetime) -> int:
     """Add the message for each user once, and its e-mail; the same key never notifies a user twice."""
-    recipients = list({user.id: user for user in users}.values())
-    if not recipients:
+    return notify_each(session, [Message(user, key, subject, body, link) for user in users], now=now)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for one user, as `notify_each` adds it."""
+
+    user: User
+    key: str
+    subject: str
+    body: str = ""
+    link: str = ""
+
+
+def notify_each(session: Session, messages: Sequence[Message], *, now: datetime) -> int:
+    """`notify` for several messages at once: one look-up for the keys already sent, and the
+    messages inserted in one batch."""
+    wanted = list({(m.user.id, m.key): m for m in messages}.values())
+    if not wanted:
         return 0
-    known = set(session.scalars(select(Notification.user_id).where(
-        Notification.key == key, Notification.user_id.in_([user.id for user in recipients]))))
-    added = [(user, Notification(user_id=user.id, key=key, subject=subject[:200], body=body, link=link,
-                                 created_at=now))
-             for user in recipients if user.id not in known]
+    sent = session.execute(select(Notification.user_id, Notification.key).where(
+        Notification.key.in_(sorted({m.key for m in wanted})),
+        Notification.user_id.in_(sorted({m.user.id for m in wanted}))))
+    known = {(user_id, key) for user_id, key in sent}
+    added = [(m.user, Notification(user_id=m.user.id, key=m.key, subject=m.subject[:200], body=m.body,
+                                   link=m.link, created_at=now))
+             for m in wanted if (m.user.id, m.key) not in known]
     session.add_all([message for _, message in added])
     mailed = [message for user, message in added if user.email and user.active]
     if mailed:

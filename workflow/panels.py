@@ -10,6 +10,12 @@ The draw (algorithm `sha256-rank/1`):
 3. Walking down the ranking, a candidate is taken unless the places left would then be too few
    for the composition rules still unmet (an expert of the applicant's industry division; an
    energy or carbon specialist). A replacement continues the same ranking.
+
+The report records the seed, the rules, every candidate's id in ranking order (`ranking`), the
+candidates the walk read, with name, key and specialties (`considered`), and every excluded
+expert with the reasons: enough to re-run the draw (`replay`) from the report alone. Reports
+written before `ranking` list every candidate with name, key and specialties (`candidates`);
+`candidate_ids` and `considered` read both shapes.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Row, Text, cast, func, or_, select
+from sqlalchemy import Row, Select, Subquery, Text, cast, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
@@ -175,28 +181,9 @@ def open_load(session: Session) -> dict[int, int]:
     return {expert_id: count for expert_id, count in rows}
 
 
-class PoolMember(NamedTuple):
-    """An active expert as the ranking reads them."""
-
-    id: int
-    name: str
-    specialties: list[str]
-
-
-def active_pool(session: Session) -> list[PoolMember]:
-    """Every active expert, in id order: one query, no objects. Experts share a few
-    combinations of specialties, so each stored combination is decoded once."""
-    decoded: dict[str | None, list[str]] = {}
-    pool = []
-    for expert_id, name, specialties in session.execute(
-        select(Expert.id, Expert.name, cast(Expert.specialties, Text))
-        .where(Expert.active.is_(True))
-        .order_by(Expert.id)
-    ):
-        if specialties not in decoded:
-            decoded[specialties] = json.loads(specialties) if specialties else []
-        pool.append(PoolMember(expert_id, name, decoded[specialties]))
-    return pool
+def active_ids(session: Session) -> list[int]:
+    """Every active expert's id, in id order: one narrow query."""
+    return list(session.scalars(select(Expert.id).where(Expert.active.is_(True)).order_by(Expert.id)))
 
 
 def _experts(session: Session, ids: Iterable[int]) -> dict[int, Expert]:
@@ -212,26 +199,22 @@ def exclusions(
     *,
     drawn_by_id: int | None = None,
 ) -> dict[int, list[Exclusion]]:
-    """expert id → every rule that keeps them off this application's panel, with its reason.
+    """expert id → every rule that keeps them off this application's panel, with its reason."""
+    return {expert_id: rules for expert_id, (_, rules) in _exclusions(session, app, now, drawn_by_id).items()}
 
-    One query finds the active experts some rule may apply to (most of the pool is not); the
-    rules are then checked on those alone."""
+
+def _exclusions(
+    session: Session, app: Application, now: datetime, drawn_by_id: int | None
+) -> dict[int, tuple[str, list[Exclusion]]]:
+    """expert id → (name, every rule that keeps them off the panel), in id order.
+
+    Two queries: the declared conflicts, then the active experts some rule may apply to (most
+    of the pool is not), with their recent reviews of the applicant and their open reviews at
+    or above the cap counted by the database; the rules are then checked on those alone."""
     enterprise, programme = app.enterprise, app.programme
     today = local_date(now)
     since = add_years(today, -RECENT_YEARS)
     units = related_units(app)
-    recent = set(
-        session.scalars(
-            select(Review.expert_id)
-            .join(Application, Review.application_id == Application.id)
-            .where(
-                Application.enterprise_id == enterprise.id,
-                Review.application_id != app.id,
-                Review.state.in_([ReviewState.accepted, ReviewState.submitted]),
-                Review.invited_at >= datetime.combine(since, time(), CHINA),
-            )
-        )
-    )
     declared = list(
         session.scalars(
             select(ConflictDeclaration)
@@ -248,12 +231,27 @@ def exclusions(
             .order_by(ConflictDeclaration.id)
         )
     )
-    load = open_load(session)
-    capped = [i for i, n in load.items() if n >= programme.review_load_cap]
-    found: dict[int, list[Exclusion]] = {}
-    suspects = _suspects(session, today, units, declared, recent | set(capped), drawn_by_id,
-                         enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None)
-    for expert in suspects:
+    recent = (
+        select(Review.expert_id)
+        .join(Application, Review.application_id == Application.id)
+        .where(
+            Application.enterprise_id == enterprise.id,
+            Review.application_id != app.id,
+            Review.state.in_([ReviewState.accepted, ReviewState.submitted]),
+            Review.invited_at >= datetime.combine(since, time(), CHINA),
+        )
+    )
+    capped = (
+        select(Review.expert_id, func.count().label("open_reviews"))
+        .join(Application, Review.application_id == Application.id)
+        .where(Review.state.in_(OPEN_REVIEWS), Application.state.in_(OPEN_STATES))
+        .group_by(Review.expert_id)
+        .having(func.count() >= programme.review_load_cap)
+        .subquery()
+    )
+    county = enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None
+    found: dict[int, tuple[str, list[Exclusion]]] = {}
+    for expert in _suspects(session, today, units, declared, recent, capped, drawn_by_id, county):
         rules: list[Exclusion] = []
         if _unavailable_on(expert, today):
             rules.append(Exclusion("unavailable", f"{_period(expert)}不可参评"))
@@ -282,25 +280,22 @@ def exclusions(
                 rules.append(
                     Exclusion("declared_by_applicant", f"申报单位申请回避：{d.reason or '未说明'}")
                 )
-        if expert.id in recent:
+        if expert.recent:
             rules.append(Exclusion("recent_review", "近3年内评审过该申报单位"))
-        if (
-            programme.tier in LOCAL_TIERS
-            and expert.jurisdiction_code == enterprise.jurisdiction_code
-        ):
+        if county is not None and expert.jurisdiction_code == county:
             rules.append(Exclusion("same_county", "与申报单位同属一个区县（市级及以下批次回避）"))
-        if load.get(expert.id, 0) >= programme.review_load_cap:
+        if expert.open_reviews is not None:
             rules.append(
                 Exclusion(
                     "load_cap",
-                    f"在审评审任务{load[expert.id]}项，"
+                    f"在审评审任务{expert.open_reviews}项，"
                     f"已达本批次每人{programme.review_load_cap}项的上限",
                 )
             )
         if drawn_by_id is not None and expert.user_id == drawn_by_id:
             rules.append(Exclusion("drawer", "为抽取专家组的工作人员本人"))
         if rules:
-            found[expert.id] = rules
+            found[expert.id] = (expert.name, rules)
     return found
 
 
@@ -309,7 +304,8 @@ def _suspects(
     today: date,
     units: Mapping[str, tuple[str, str]],
     declared: Sequence[ConflictDeclaration],
-    expert_ids: set[int],
+    recent: Select[Any],
+    capped: Subquery,
     drawn_by_id: int | None,
     county: str | None,
 ) -> list[Row[Any]]:
@@ -322,9 +318,11 @@ def _suspects(
     )
     usccs = set(units) | {d.uscc for d in declared if d.source is ConflictSource.applicant and d.uscc}
     names = {d.person_name for d in declared if d.source is ConflictSource.applicant and d.person_name}
-    ids = expert_ids | {d.expert_id for d in declared if d.source is ConflictSource.expert}
+    ids = {d.expert_id for d in declared if d.source is ConflictSource.expert}
     former = func.lower(cast(Expert.former_employers, Text))
-    conditions = [unavailable, Expert.employer_uscc.in_(usccs), Expert.id.in_(ids), Expert.name.in_(names)]
+    is_recent = Expert.id.in_(recent)
+    conditions = [unavailable, Expert.employer_uscc.in_(usccs), Expert.id.in_(ids), Expert.name.in_(names),
+                  is_recent, capped.c.expert_id.is_not(None)]
     conditions += [former.contains(uscc.lower(), autoescape=True) for uscc in units]
     if drawn_by_id is not None:
         conditions.append(Expert.user_id == drawn_by_id)
@@ -332,7 +330,9 @@ def _suspects(
         conditions.append(Expert.jurisdiction_code == county)
     return list(session.execute(
         select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc, Expert.former_employers,
-               Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until)
+               Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until,
+               is_recent.label("recent"), capped.c.open_reviews)
+        .outerjoin(capped, capped.c.expert_id == Expert.id)
         .where(Expert.active.is_(True), or_(*conditions))
         .order_by(Expert.id)
     ))
@@ -370,7 +370,16 @@ def draw_key(seed: str, expert_id: int) -> str:
 
 
 def rank(seed: str, expert_ids: Iterable[int]) -> list[int]:
-    return sorted(expert_ids, key=lambda i: (draw_key(seed, i), i))
+    """The ids by draw key, then id. The hexadecimal keys sort as their digests do, so the
+    digests are compared; the hash of "<seed>|" is computed once and extended per expert."""
+    prefix = hashlib.sha256(f"{seed}|".encode())
+
+    def key(expert_id: int) -> tuple[bytes, int]:
+        digest = prefix.copy()
+        digest.update(b"%d" % expert_id)
+        return digest.digest(), expert_id
+
+    return sorted(expert_ids, key=key)
 
 
 def choose(
@@ -380,7 +389,8 @@ def choose(
     specialties: Mapping[int, Iterable[str]],
 ) -> list[tuple[int, list[str]]]:
     """Walk down the ranking; take each candidate unless the places left would be too few for
-    the rules still unmet. Returns (expert id, rules they met when taken) in ranking order."""
+    the rules still unmet. Returns (expert id, rules they met when taken) in ranking order.
+    `specialties` is read for the candidates walked past only, in ranking order."""
     unmet = list(rules)
     chosen: list[tuple[int, list[str]]] = []
     for expert_id in ranked:
@@ -397,19 +407,42 @@ def choose(
     return chosen
 
 
+def candidate_ids(report: Mapping[str, Any]) -> list[int]:
+    """Every candidate of a draw, in ranking order."""
+    if "ranking" in report:
+        return list(report["ranking"])
+    return [c["expert_id"] for c in report.get("candidates") or []]
+
+
+def considered(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The candidates the walk read, in ranking order, with name, key and specialties (every
+    candidate in a report written before `ranking`)."""
+    return list(report.get("considered", report.get("candidates")) or [])
+
+
 def replay(report: Mapping[str, Any]) -> list[int]:
     """Recompute a draw from its report alone: the seed, the candidates and the rules."""
-    candidates = report["candidates"]
     rules = [
         Requirement(r["code"], frozenset(r["specialties"]), r["message"]) for r in report["rules"]
     ]
     chosen = choose(
-        rank(report["seed"], [c["expert_id"] for c in candidates]),
+        rank(report["seed"], candidate_ids(report)),
         report["size"],
         rules,
-        {c["expert_id"]: c["specialties"] for c in candidates},
+        {c["expert_id"]: c["specialties"] for c in considered(report)},
     )
     return [expert_id for expert_id, _ in chosen]
+
+
+def reproduces(report: Mapping[str, Any]) -> bool:
+    """Whether re-running the draw from its report gives the panel it records."""
+    chosen = [c["expert_id"] for c in report.get("chosen") or []]
+    if not chosen or ("ranking" not in report and report.get("candidates") is None):
+        return False
+    try:
+        return replay(report) == chosen
+    except (KeyError, Shortfall):  # the report names a candidate it does not describe
+        return False
 
 
 # Deadlines ----------------------------------------------------------------------------------
@@ -424,6 +457,57 @@ def end_of_working_days(session: Session, now: datetime, days: int) -> datetime:
 
 
 # The draw -----------------------------------------------------------------------------------
+
+
+class RankingHead(Mapping[int, list[str]]):
+    """expert id → specialties for the head of a ranking, read from the database as `choose`
+    walks down it: a batch at a time, each twice the one before, so a walk that stops early
+    reads a few rows and one that runs to the end a few queries."""
+
+    FIRST_BATCH = 64
+
+    def __init__(self, session: Session, seed: str, ranked: Sequence[int]) -> None:
+        self.session, self.seed, self.ranked = session, seed, ranked
+        self.rows: dict[int, tuple[str, list[str]]] = {}  # expert id → (name, specialties)
+
+    def __getitem__(self, expert_id: int) -> list[str]:
+        while expert_id not in self.rows:
+            start = len(self.rows)
+            if start >= len(self.ranked):
+                raise KeyError(expert_id)
+            self._read(self.ranked[start:start + max(self.FIRST_BATCH, start)])
+        return self.rows[expert_id][1]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _read(self, batch: Sequence[int]) -> None:
+        found = {
+            expert_id: (name, list(specialties or []))
+            for expert_id, name, specialties in self.session.execute(
+                select(Expert.id, Expert.name, Expert.specialties).where(Expert.id.in_(list(batch)))
+            )
+        }
+        self.rows.update((expert_id, found[expert_id]) for expert_id in batch)
+
+    def name(self, expert_id: int) -> str:
+        return self.rows[expert_id][0]
+
+    def considered(self, chosen: Sequence[tuple[int, list[str]]]) -> list[dict[str, Any]]:
+        """The candidates the walk read, down to the last one taken, as the report shows them."""
+        last = self.ranked.index(chosen[-1][0])
+        return [
+            {
+                "expert_id": i,
+                "expert": self.rows[i][0],
+                "key": draw_key(self.seed, i),
+                "specialties": self.rows[i][1],
+            }
+            for i in self.ranked[: last + 1]
+        ]
 
 
 def draw(
@@ -449,19 +533,20 @@ def draw(
     if size < least or size % 2 == 0:
         raise Invalid.field("size", f"专家组人数应为奇数，且不少于本批次规定的{least}人")
     seed = (seed or "").strip() or secrets.token_hex(8)
-    pool = active_pool(session)
-    excluded = exclusions(session, app, now, drawn_by_id=actor.id)
-    eligible = [e for e in pool if e.id not in excluded]
+    excluded = _exclusions(session, app, now, actor.id)
+    eligible = [i for i in active_ids(session) if i not in excluded]
     rules = requirements(app)
-    keys = {e.id: draw_key(seed, e.id) for e in eligible}
-    ranked = sorted(keys, key=lambda i: (keys[i], i))  # rank(seed, ...), each key computed once
-    by_id = {e.id: e for e in pool}
+    ranked = rank(seed, eligible)
+    head = RankingHead(session, seed, ranked)
     try:
         if len(eligible) < size:
             raise Shortfall("size")
-        chosen = choose(ranked, size, rules, {e.id: e.specialties or [] for e in eligible})
+        chosen = choose(ranked, size, rules, head)
     except Shortfall as shortfall:
         raise _refusal(shortfall.rule, rules, len(eligible), size, excluded) from None
+    experts = _experts(session, [expert_id for expert_id, _ in chosen])
+    respond_by = end_of_working_days(session, now, programme.invitation_working_days)
+    labels = [f"R{number}" for number in range(1, len(chosen) + 1)]
     report = {
         "algorithm": ALGORITHM,
         "seed": seed,
@@ -472,18 +557,13 @@ def draw(
             {"code": r.code, "specialties": sorted(r.specialties), "message": r.message}
             for r in rules
         ],
-        "pool": [e.id for e in pool],
-        "candidates": [
-            {
-                "expert_id": i,
-                "expert": by_id[i].name,
-                "key": keys[i],
-                "specialties": list(by_id[i].specialties or []),
-            }
-            for i in ranked
+        "ranking": ranked,
+        "considered": head.considered(chosen),
+        "excluded": _excluded(excluded),
+        "chosen": [
+            {"expert_id": expert_id, "expert": head.name(expert_id), "label": label, "meets": met}
+            for (expert_id, met), label in zip(chosen, labels, strict=True)
         ],
-        "excluded": _excluded(pool, excluded),
-        "chosen": [],
         "replacements": [],
         "vacancies": [],
     }
@@ -495,39 +575,25 @@ def draw(
         drawn_at=now,
         algorithm=ALGORITHM,
         excluded=report["excluded"],
+        report=report,
     )
     session.add(panel)
-    session.flush()
-    experts = _experts(session, [expert_id for expert_id, _ in chosen])
-    respond_by = end_of_working_days(session, now, programme.invitation_working_days)
-    for number, (expert_id, met) in enumerate(chosen, start=1):
-        review = invite(session, panel, experts[expert_id], f"R{number}", now, respond_by=respond_by)
-        report["chosen"].append(
-            {
-                "expert_id": expert_id,
-                "expert": by_id[expert_id].name,
-                "label": review.label,
-                "meets": met,
-            }
-        )
-    panel.report = report
+    invite_all(session, panel, [(experts[i], label) for (i, _), label in zip(chosen, labels, strict=True)],
+               now, respond_by=respond_by)
     session.flush()
     return panel
 
 
-def _excluded(
-    pool: Sequence[PoolMember], excluded: Mapping[int, list[Exclusion]]
-) -> list[dict[str, Any]]:
+def _excluded(excluded: Mapping[int, tuple[str, list[Exclusion]]]) -> list[dict[str, Any]]:
     return [
         {
-            "expert_id": e.id,
-            "expert": e.name,
-            "rule": excluded[e.id][0].rule,
-            "rules": [x.rule for x in excluded[e.id]],
-            "reason": "；".join(x.reason for x in excluded[e.id]),
+            "expert_id": expert_id,
+            "expert": name,
+            "rule": rules[0].rule,
+            "rules": [x.rule for x in rules],
+            "reason": "；".join(x.reason for x in rules),
         }
-        for e in pool
-        if e.id in excluded
+        for expert_id, (name, rules) in excluded.items()
     ]
 
 
@@ -536,10 +602,10 @@ def _refusal(
     rules: Sequence[Requirement],
     eligible: int,
     size: int,
-    excluded: Mapping[int, list[Exclusion]],
+    excluded: Mapping[int, tuple[str, list[Exclusion]]],
 ) -> NotPossible:
     counts: dict[str, int] = {}
-    for found in excluded.values():
+    for _, found in excluded.values():
         for x in found:
             counts[x.rule] = counts.get(x.rule, 0) + 1
     details = {"rule": rule, "eligible": eligible, "needed": size, "excluded_by_rule": counts}
@@ -555,27 +621,41 @@ def invite(session: Session, panel: Panel, expert: Expert, label: str, now: date
            respond_by: datetime | None = None) -> Review:
     """Add an invitation with its answer deadline (computed here unless the caller has it for
     several invitations at once), and tell the expert in the inbox."""
+    return invite_all(session, panel, [(expert, label)], now, respond_by=respond_by)[0]
+
+
+def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, str]], now: datetime, *,
+               respond_by: datetime | None = None, why: str | None = None) -> list[Review]:
+    """Add the invitations (expert, label) with one answer deadline, audit each (and, for a
+    replacement, `why` it was drawn), and tell each expert in the inbox: the rows of each
+    kind are inserted together."""
     app = panel.application
-    review = Review(
-        application_id=app.id,
-        expert=expert,
-        label=label,
-        invited_at=now,
-        respond_by=respond_by or end_of_working_days(session, now, app.programme.invitation_working_days),
-    )
-    panel.reviews.append(review)
+    respond_by = respond_by or end_of_working_days(session, now, app.programme.invitation_working_days)
+    added = [
+        Review(application_id=app.id, expert=expert, label=label, invited_at=now, respond_by=respond_by)
+        for expert, label in invited
+    ]
+    panel.reviews.extend(added)
     session.flush()
-    audit.review_event(session, "invitation_sent", review, now, respond_by=review.respond_by.isoformat())
-    notifications.notify(
+    for review in added:
+        audit.review_event(session, "invitation_sent", review, now, respond_by=review.respond_by.isoformat())
+        if why is not None:
+            audit.review_event(session, "replacement_drawn", review, now, why=why)
+    notifications.notify_each(
         session,
-        [expert.user],
-        key=f"review-{review.id}-invited",
+        [
+            notifications.Message(
+                review.expert.user,
+                key=f"review-{review.id}-invited",
+                subject=f"评审邀请：{app.enterprise.name}（申报 #{app.id}）",
+                body=f"请于{answer_day(review)}前接受或谢绝，并申报利益冲突。",
+                link=f"/desk/reviews/{review.id}",
+            )
+            for review in added
+        ],
         now=now,
-        subject=f"评审邀请：{app.enterprise.name}（申报 #{app.id}）",
-        body=f"请于{answer_day(review)}前接受或谢绝，并申报利益冲突。",
-        link=f"/desk/reviews/{review.id}",
     )
-    return review
+    return added
 
 
 def answer_day(review: Review) -> str:
@@ -597,26 +677,19 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
     places = panel.size - len(active)
     if places <= 0:
         return []
-    pool = active_pool(session)
-    excluded = exclusions(session, app, now, drawn_by_id=panel.drawn_by_id)
+    excluded = _exclusions(session, app, now, panel.drawn_by_id)
     taken = {r.expert_id for r in panel.reviews}
-    by_id = {e.id: e for e in pool}
-    eligible = [e.id for e in pool if e.id not in excluded and e.id not in taken]
+    eligible = [i for i in active_ids(session) if i not in excluded and i not in taken]
     unmet = [
         r
         for r in requirements(app)
         if not any(set(x.expert.specialties or []) & r.specialties for x in active)
     ]
     report = dict(panel.report or {})
-    keys = {i: draw_key(panel.seed, i) for i in eligible}
-    ranked = sorted(keys, key=lambda i: (keys[i], i))  # rank(panel.seed, eligible), each key computed once
+    ranked = rank(panel.seed, eligible)
+    head = RankingHead(session, panel.seed, ranked)
     try:
-        chosen = choose(
-            ranked,
-            places,
-            unmet,
-            {i: by_id[i].specialties or [] for i in eligible},
-        )
+        chosen = choose(ranked, places, unmet, head)
     except Shortfall as shortfall:
         rule = next((r.message for r in unmet if r.code == shortfall.rule), "")
         message = (
@@ -628,7 +701,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
             "places": places,
             "rule": shortfall.rule,
             "message": message,
-            "excluded": _excluded(pool, excluded),
+            "excluded": _excluded(excluded),
         }
         if not report.get("vacancies") or report["vacancies"][-1]["message"] != message:
             report["vacancies"] = [*report.get("vacancies", []), vacancy]
@@ -645,28 +718,32 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
             link=f"/applications/{app.id}#panel",
         )
         return []
-    added = []
     experts = _experts(session, [expert_id for expert_id, _ in chosen])
-    respond_by = end_of_working_days(session, now, app.programme.invitation_working_days)
-    for expert_id, met in chosen:
-        review = invite(session, panel, experts[expert_id], f"R{len(panel.reviews) + 1}", now,
-                        respond_by=respond_by)
-        audit.review_event(session, "replacement_drawn", review, now, why=why)
-        added.append(review)
-        report["replacements"] = [
-            *report.get("replacements", []),
+    first = len(panel.reviews) + 1
+    added = invite_all(
+        session,
+        panel,
+        [(experts[expert_id], f"R{number}") for number, (expert_id, _) in enumerate(chosen, start=first)],
+        now,
+        why=why,
+    )
+    walked = head.considered(chosen)
+    report["replacements"] = [
+        *report.get("replacements", []),
+        *(
             {
                 "at": now.isoformat(),
                 "why": why,
                 "expert_id": expert_id,
-                "expert": by_id[expert_id].name,
+                "expert": head.name(expert_id),
                 "label": review.label,
                 "meets": met,
-                "candidates": [
-                    {"expert_id": i, "key": keys[i]} for i in ranked
-                ],
-            },
-        ]
+                "ranking": ranked,
+                "considered": walked,
+            }
+            for (expert_id, met), review in zip(chosen, added, strict=True)
+        ),
+    ]
     panel.report = report
     session.flush()
     return added

@@ -592,7 +592,6 @@ def panel_summary(session: Session, actor: Actor, app: Application) -> dict[str,
     }
     if staff:
         report = panel.report or {}
-        chosen = [c["expert_id"] for c in report.get("chosen", [])]
         summary.update(
             id=panel.id,
             seed=panel.seed,
@@ -600,8 +599,7 @@ def panel_summary(session: Session, actor: Actor, app: Application) -> dict[str,
             drawn_at=panel.drawn_at,
             drawn_by=report.get("drawn_by", ""),
             report=report,
-            reproducible=bool(report.get("candidates") is not None and chosen)
-            and panels.replay(report) == chosen,
+            reproducible=panels.reproduces(report),
             divergence=panel.divergence,
             threshold=app.programme.divergence_threshold,
             aggregation=report.get("aggregation"),

@@ -156,7 +156,7 @@ def test_every_conflict_rule_is_reported_with_its_reason(db: Session) -> None:
         "辛": ("same_county", "与申报单位同属一个区县（市级及以下批次回避）"),
         "壬": ("unavailable", "2026-11-20至2026-12-10不可参评"),
     }
-    assert long_ago.id in {c["expert_id"] for c in panel.report["candidates"]}
+    assert long_ago.id in panels.candidate_ids(panel.report)
     assert {r.expert.name for r in panel.reviews}.isdisjoint(reasons)
     assert [r.label for r in panel.reviews] == ["R1", "R2", "R3"]
 
@@ -223,11 +223,41 @@ def test_the_report_replays_to_the_same_panel(db: Session) -> None:
         "公开种子-2026",
         3,
     )
-    # The ranking is by SHA-256("seed|expert id"): anyone can recompute each key.
-    keys = [c["key"] for c in report["candidates"]]
-    assert keys == sorted(keys)
-    assert keys[0] == panels.draw_key("公开种子-2026", report["candidates"][0]["expert_id"])
+    # Every candidate's id, ranked by SHA-256("seed|expert id"): anyone can recompute the keys.
+    ranking = report["ranking"]
+    keys = [panels.draw_key("公开种子-2026", i) for i in ranking]
+    assert keys == sorted(keys) and panels.rank("公开种子-2026", sorted(ranking)) == ranking
+    # The candidates the draw read are described down to the last one taken, with their keys.
+    walked = report["considered"]
+    assert [c["expert_id"] for c in walked] == ranking[: len(walked)]
+    assert walked[-1]["expert_id"] == report["chosen"][-1]["expert_id"]
+    assert [c["key"] for c in walked] == keys[: len(walked)]
     assert panels.replay(report) == [r.expert_id for r in panel.reviews]
+    assert panels.reproduces(report)
+    assert not panels.reproduces({**report, "seed": "另一个种子"})
+
+
+def test_a_report_listing_every_candidate_still_replays(db: Session) -> None:
+    """Reports written before `ranking` list every candidate with name, key and specialties."""
+    larger_pool(db)
+    app = application_in(db, S.under_review, NOW)
+    report = dict(panels.draw(db, user(db, "hz_city"), app, NOW, seed="旧报告").report)
+    experts = {e.id: e for e in db.scalars(select(Expert))}
+    ranking = report.pop("ranking")
+    report.pop("considered")
+    report["candidates"] = [
+        {
+            "expert_id": i,
+            "expert": experts[i].name,
+            "key": panels.draw_key("旧报告", i),
+            "specialties": experts[i].specialties,
+        }
+        for i in ranking
+    ]
+    assert panels.candidate_ids(report) == ranking
+    assert panels.considered(report) == report["candidates"]
+    assert panels.replay(report) == [c["expert_id"] for c in report["chosen"]]
+    assert panels.reproduces(report)
 
 
 def test_the_same_seed_draws_the_same_panel(db: Session) -> None:
@@ -315,9 +345,10 @@ def test_a_decline_draws_the_next_expert_from_the_same_ranking(db: Session) -> N
     assert any(s & {"C30", "C29"} for s in active) and any(s & {"energy", "carbon"} for s in active)
     entry = panel.report["replacements"][0]
     assert (entry["label"], entry["why"]) == ("R4", "R1谢绝：存在利益冲突")
-    assert entry["expert_id"] == next(
-        c["expert_id"] for c in entry["candidates"] if c["expert_id"] == replacement.expert_id
-    )
+    # The ranking left (the same seed, without the panel's experts) down to the one taken.
+    assert first.expert_id not in entry["ranking"]
+    assert entry["ranking"] == panels.rank("d", entry["ranking"])
+    assert entry["considered"][-1]["expert_id"] == replacement.expert_id
     # The declaration is kept: the next draw for the same applicant leaves that expert out.
     assert db.scalars(select(ConflictDeclaration)).one().uscc == app.enterprise.uscc
     assert panels.exclusions(db, app, NOW)[first.expert_id][0].rule == "declared_by_expert"
