@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Select, String, cast, desc, func, literal_column, or_, select
+from sqlalchemy import Engine, Select, String, cast, desc, func, literal_column, or_, select
 from sqlalchemy.orm import Session, contains_eager, defer, selectinload
 
 from models import (
@@ -47,7 +48,7 @@ from models.enums import (
     Tier,
 )
 from models.schema import reference_rows
-from workflow import targets
+from workflow import jurisdictions, targets, totals
 from workflow.actors import Actor, is_role
 from workflow.clock import CHINA, local_date
 from workflow.errors import Forbidden, Invalid
@@ -62,29 +63,61 @@ SPECIALTY_LABELS = {"energy": "节能", "carbon": "碳排放", "environment": "�
 
 # Reference names ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Place:
+    code: str
+    name: str
+    level: JurisdictionLevel
+    parent_code: str | None
+
+
+@dataclass
+class _Places:
+    tree: jurisdictions.Tree  # the tree these places were read with
+    places: dict[str, Place]
+    names: dict[tuple[str, bool], str] = field(default_factory=dict)
+
+
 _PLACES = "greencert.listings.places"
+_SHARED: WeakKeyDictionary[Engine, _Places] = WeakKeyDictionary()
 
 
-def places(session: Session) -> dict[str, Jurisdiction]:
-    """code → jurisdiction, read once per session."""
+def _places(session: Session) -> _Places:
+    """The places of the jurisdiction tree, read once per process like the tree itself (and
+    afresh whenever workflow.jurisdictions reads the tree afresh), kept in the session too."""
     cached = session.info.get(_PLACES)
-    if cached is None:
-        cached = {j.code: j for j in session.scalars(select(Jurisdiction))}
-        session.info[_PLACES] = cached
+    if cached is not None:
+        return cached
+    tree = jurisdictions.tree(session)
+    engine = session.get_bind().engine
+    cached = _SHARED.get(engine)
+    if cached is None or cached.tree is not tree:
+        cached = _Places(tree, {j.code: Place(j.code, j.name, j.level, j.parent_code)
+                                for j in session.scalars(select(Jurisdiction))})
+        _SHARED[engine] = cached
+    session.info[_PLACES] = cached
     return cached
+
+
+def places(session: Session) -> dict[str, Place]:
+    """code → place."""
+    return _places(session).places
 
 
 def place_name(session: Session, code: str | None, *, full: bool = False) -> str:
     """杭州市钱塘区 (a county with its city), 杭州市; with `full` also the province."""
-    known = places(session)
-    names: list[str] = []
-    current = known.get(code or "")
-    while current is not None:
-        names.append(current.name)
-        if not full and current.level is not JurisdictionLevel.county:
-            break
-        current = known.get(current.parent_code or "")
-    return "".join(reversed(names))
+    cached = _places(session)
+    name = cached.names.get((code or "", full))
+    if name is None:
+        names: list[str] = []
+        current = cached.places.get(code or "")
+        while current is not None:
+            names.append(current.name)
+            if not full and current.level is not JurisdictionLevel.county:
+                break
+            current = cached.places.get(current.parent_code or "")
+        name = cached.names[(code or "", full)] = "".join(reversed(names))
+    return name
 
 
 @cache
@@ -497,7 +530,7 @@ def _ordered(listing: Listing, statement: Select[Any], sort: str) -> tuple[Selec
 def _joined(listing: Listing, statement: Select[Any], sort_column: Any = None, *, every: bool = False) -> Select[Any]:
     """The statement with the joins of `listing` that it needs: those whose table a condition or
     the sort refers to, or with `every` all of them (for the rows themselves)."""
-    used = set(statement.get_final_froms())
+    used = _tables_named(statement)
     used.add(getattr(sort_column, "table", None))
     for relationship in listing.joins:
         if every or relationship.property.mapper.local_table in used:
@@ -505,8 +538,17 @@ def _joined(listing: Listing, statement: Select[Any], sort_column: Any = None, *
     return statement
 
 
+def _tables_named(statement: Select[Any]) -> set[Any]:
+    """The tables the statement's conditions name outside their subqueries: those a count or a
+    page must join. (`Select.get_final_froms()` says the same, but builds the ORM statement's
+    compile state to know it: about a millisecond each time.)"""
+    clause = statement.whereclause
+    return set(clause._from_objects) if clause is not None else set()  # noqa: SLF001
+
+
 def fetch(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> Page:
-    """One page of the list: one query for the rows, one for the count."""
+    """One page of the list: one query for the rows, one for the count (kept until the listed
+    records change: workflow.totals)."""
     if query.per_page not in PER_PAGE_CHOICES:
         raise Invalid.field("per_page", f"每页条数可选：{'、'.join(map(str, PER_PAGE_CHOICES))}")
     if query.page < 1:
@@ -515,8 +557,9 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
     sort_column = _sort_column(listing, query.sort or listing.default_sort)
     # count(*) over the listed table alone, joined only where a condition needs it: PostgreSQL
     # then counts from an index (ix_applications_enterprise_state) without reading the wide rows.
-    total = session.scalar(_joined(listing, filtered).with_only_columns(func.count(), maintain_column_froms=True)
-                           .order_by(None)) or 0
+    counted = _joined(listing, filtered).with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    total = totals.total(totals.key(listing.name, scope, query.q.strip(), sorted(query.filters.items())),
+                         lambda: session.scalar(counted) or 0)
     statement, sort = _ordered(listing, _joined(listing, filtered, sort_column), query.sort)
     offset = (query.page - 1) * query.per_page
     if listing.extra():  # small tables (experts, enterprises) sorted by a computed count

@@ -21,6 +21,8 @@ _current: Runtime | None = None
 
 
 def configure(runtime: Runtime) -> Runtime:
+    from workflow import totals  # noqa: F401 - its session hooks keep the lists' kept totals exact
+
     global _current
     _current = runtime
     return runtime

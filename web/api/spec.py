@@ -193,7 +193,9 @@ ERROR = {
 }
 PAGED = {
     "type": "object", "required": ["total", "page", "per_page", "items"],
-    "properties": {"total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+    "properties": {"total": {"type": "integer", "description": "符合条件的总条数（精确值；翻页时沿用已计数的结果，"
+                                                              "任何记录变更提交后重新计数）"},
+                   "page": {"type": "integer"}, "per_page": {"type": "integer"},
                    "pages": {"type": "integer"}, "sort": {"type": "string"},
                    "items": {"type": "array", "items": {"type": "object"}}},
 }
