@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify, request
 from marshmallow import fields, validate
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from models import ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
 from models.enums import DesignationState, Kind, Role, Tier
@@ -18,7 +19,7 @@ from web.api import representations as rep
 from web.api.spec import parse, route
 from web.auth import current_actor, login_required
 from web.schemas import Base, NoticeIn, load_document
-from workflow import applications, changes, jurisdictions, notices, notifications, permissions, reports
+from workflow import applications, changes, jurisdictions, notices, notifications, permissions, reports, totals
 from workflow.clock import now
 from workflow.errors import Invalid, NotFound, NotPossible
 
@@ -104,10 +105,16 @@ def directory() -> Any:
         if not inside:
             raise Invalid.field("jurisdiction", "行政区划代码不存在")
         query = query.where(Enterprise.jurisdiction_code.in_(inside))
-    if Enterprise.__table__ in query.get_final_froms():  # joined only when a condition is on the holder
-        query = query.join(Enterprise, Designation.enterprise_id == Enterprise.id)
-    total = db.session().scalar(query.with_only_columns(func.count(), maintain_column_froms=True))
-    rows = db.session().scalars(query.order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    holder = query.join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    # Counted without the holders unless a condition is on them; the count is kept until the
+    # register next changes (workflow.totals).
+    counted = holder if any(args.get(n) for n in ("q", "uscc", "jurisdiction")) else query
+    searched = [(n, args.get(n, "")) for n in ("q", "uscc", "kind", "tier", "status", "jurisdiction")]
+    total = totals.total(totals.key("directory", searched), lambda: db.session().scalar(
+        counted.with_only_columns(func.count(), maintain_column_froms=True)))
+    rows = db.session().scalars(holder.options(contains_eager(Designation.enterprise),
+                                               selectinload(Designation.certificates))
+                                .order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page))
     return jsonify({"total": total, "page": page, "per_page": per_page, "items": [{
         "id": d.id, "holder": d.enterprise.name, "uscc": d.enterprise.uscc, "kind": str(d.kind), "tier": str(d.tier),
         "jurisdiction": d.enterprise.jurisdiction_code, "state": str(d.state),
