@@ -76,10 +76,11 @@ class Application(Base):
         # The bureau's lists count and page a jurisdiction's applications by enterprise and state
         # from this index alone, without reading the wide rows (workflow/listings.py).
         Index("ix_applications_enterprise_state", "enterprise_id", "state", "programme_id"),
-        # A list of one state sorted by a score walks the scores of that state alone, rather than
-        # every application's (workflow/listings.py).
+        # A list of one state sorted by a score or the submission date walks the values of that
+        # state alone, rather than every application's (workflow/listings.py).
         Index("ix_applications_state_auto_score", "state", "auto_score", "id"),
         Index("ix_applications_state_panel_score", "state", "panel_score", "id"),
+        Index("ix_applications_state_submitted", "state", "submitted_at", "id"),
         # The lists count the applications of an area (all but drafts) from this narrow index alone.
         Index("ix_applications_listed_enterprise", "enterprise_id",
               postgresql_where=text("state <> 'draft'"), sqlite_where=text("state <> 'draft'")),
