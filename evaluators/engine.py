@@ -20,6 +20,7 @@ from typing import Any
 
 from evaluators import benchmarks, gates, intensities, strategies
 from evaluators.guidelines import Guideline, GuidelineError, Indicator, load
+from evaluators.messages import Joined, Text, message
 from evaluators.strategies import Inputs, ProductLimit, YearInputs
 from evaluators.trace import CalculationStep, Evaluation, GateResult
 from evaluators.values import (
@@ -59,15 +60,15 @@ def evaluate(
     evaluation_date = _as_of(as_of)
     notes: list[str] = _dates_in_force(guideline, evaluation_date)
     if not isinstance(document, Mapping):
-        notes.append("申报数据格式无法识别，按空白申报评价。")
+        notes.append(message("申报数据格式无法识别，按空白申报评价。"))
         document = {}
 
     year = read_year(document.get("year"))
     if year is None:
-        notes.append("未填写或无法识别数据年份。")
+        notes.append(message("未填写或无法识别数据年份。"))
     region = read_region(document.get("region"))
     if region is None and document.get("region") not in (None, ""):
-        notes.append("地区代码无法识别（应为6位行政区划代码），按全国计。")
+        notes.append(message("地区代码无法识别（应为6位行政区划代码），按全国计。"))
 
     files = _evidence(evidence)
     calculation = _calculate(guideline, document, year, region)
@@ -75,7 +76,7 @@ def evaluate(
     if calculation is not None:
         steps += calculation.steps
         notes += calculation.notes
-    current = _year_inputs(guideline, document, year, files, calculation, notes, "")
+    current = _year_inputs(guideline, document, year, files, calculation, notes, Text())
     years = [current]
     if strategy.years_required(guideline) > 1:
         years = _earlier_years(guideline, document, region, current, files, steps, notes)
@@ -138,12 +139,14 @@ def _as_of(raw: datetime.date | str | None) -> datetime.date:
 
 
 def _dates_in_force(guideline: Guideline, day: datetime.date) -> list[str]:
-    notes = []
+    notes: list[str] = []
     if guideline.effective_on and day.isoformat() < guideline.effective_on:
-        notes.append(f"本评价导则自 {guideline.effective_on} 起实施，评价日期 {day.isoformat()} 早于实施日期。")
+        notes.append(message("本评价导则自 %(effective_on)s 起实施，评价日期 %(day)s 早于实施日期。",
+                             effective_on=guideline.effective_on, day=day.isoformat()))
     if guideline.superseded_on and day.isoformat() >= guideline.superseded_on:
-        notes.append(f"本评价导则已于 {guideline.superseded_on} 被新版本替代；申报按提交时采用的"
-                     "导则版本评价，新申报应采用新版本。")
+        notes.append(message("本评价导则已于 %(superseded_on)s 被新版本替代；申报按提交时采用的"
+                             "导则版本评价，新申报应采用新版本。",
+                             superseded_on=guideline.superseded_on))
     return notes
 
 
@@ -157,15 +160,15 @@ def _calculate(guideline: Guideline, document: Mapping[str, Any], year: int | No
 def _year_inputs(guideline: Guideline, section: Mapping[str, Any], year: int | None,
                  files: Mapping[str, tuple[str, ...]],
                  calculation: intensities.Calculation | None, notes: list[str],
-                 label: str) -> YearInputs:
+                 label: Text) -> YearInputs:
     raw = section.get("indicators")
     if raw is not None and not isinstance(raw, Mapping):
-        notes.append(f"{label}指标数据格式无法识别，按未填写计。")
+        notes.append(label + message("指标数据格式无法识别，按未填写计。"))
     submitted = raw if isinstance(raw, Mapping) else {}
     answers = {
         i.id: _answer(i, submitted.get(i.id), files, calculation) for i in guideline.indicators
     }
-    notes += _unknown_ids(f"{label}指标", submitted, {i.id for i in guideline.indicators})
+    notes += _unknown_ids(label, submitted, {i.id for i in guideline.indicators})
     figures = {}
     if calculation is not None:
         figures = {k: Decimal(str(v)) for k, v in calculation.figures if isinstance(v, float)}
@@ -176,7 +179,7 @@ def _year_inputs(guideline: Guideline, section: Mapping[str, Any], year: int | N
 
 
 def _product_limits(output: Any, calculation: intensities.Calculation | None, notes: list[str],
-                    label: str) -> tuple[ProductLimit, ...]:
+                    label: Text) -> tuple[ProductLimit, ...]:
     """Products with the grades of their mandatory energy-limit standard (STANDARDS.md §3):
     ``limit_grade_1``, ``limit_grade_2`` and ``energy_per_unit`` (kgce per product unit), and
     ``energy_tce`` to weigh several. A single product's unit energy use may be calculated."""
@@ -193,7 +196,8 @@ def _product_limits(output: Any, calculation: intensities.Calculation | None, no
         name = read_text(entry.get("name")).value or read_text(entry.get("product")).value or "产品"
         if grade_1.status != "given" or grade_2.status != "given" or not (
                 0 <= grade_1.value < grade_2.value):
-            notes.append(f"{label}{name}的能耗限额1级、2级值无法识别（1级应低于2级），未按限额标准评价。")
+            notes.append(label + message("%(product)s的能耗限额1级、2级值无法识别（1级应低于2级），"
+                                         "未按限额标准评价。", product=name))
             continue
         value, calculated = read_number(entry.get("energy_per_unit")), False
         if value.status == "missing" and len(entries) == 1 and calculation is not None:
@@ -201,7 +205,8 @@ def _product_limits(output: Any, calculation: intensities.Calculation | None, no
             if isinstance(figure, float):
                 value, calculated = Reading("given", Decimal(str(figure)), figure), True
         if value.status != "given" or value.value < 0:
-            notes.append(f"{label}{name}未填写可识别的单位产品综合能耗，未按限额标准评价。")
+            notes.append(label + message("%(product)s未填写可识别的单位产品综合能耗，未按限额标准评价。",
+                                         product=name))
             continue
         weight = read_number(entry.get("energy_tce"))
         unit = read_text(entry.get("unit")).value
@@ -223,7 +228,7 @@ def _earlier_years(guideline: Guideline, document: Mapping[str, Any], region: st
     """The document's own year (when it has indicators) and each entry of ``years``."""
     entries = document.get("years")
     if entries is not None and not isinstance(entries, list):
-        notes.append("多年数据（years）格式无法识别，应为列表，未计入。")
+        notes.append(message("多年数据（years）格式无法识别，应为列表，未计入。"))
         entries = []
     by_year: dict[int | None, YearInputs] = {}
     own = document.get("indicators")
@@ -231,21 +236,23 @@ def _earlier_years(guideline: Guideline, document: Mapping[str, Any], region: st
         by_year[current.year] = current
     for number, entry in enumerate((entries or [])[:_YEAR_LIMIT], start=1):
         if not isinstance(entry, Mapping):
-            notes.append(f"多年数据第{number}项格式无法识别，未计入。")
+            notes.append(message("多年数据第%(number)s项格式无法识别，未计入。", number=number))
             continue
         year = read_year(entry.get("year"))
         if year is None:
-            notes.append(f"多年数据第{number}项未填写可识别的年份，未计入。")
+            notes.append(message("多年数据第%(number)s项未填写可识别的年份，未计入。", number=number))
             continue
         if year in by_year:
-            notes.append(f"{year}年数据重复填报，采用{'申报表本年度' if year == current.year else '第一次'}填报的数据。")
+            notes.append(message("%(year)s年数据重复填报，采用申报表本年度填报的数据。", year=str(year))
+                         if year == current.year else
+                         message("%(year)s年数据重复填报，采用第一次填报的数据。", year=str(year)))
             continue
         calculation = _calculate(guideline, entry, year, region)
         if calculation is not None:
             steps += [_labelled(step, year) for step in calculation.steps]
-            notes += [f"{year}年：{note}" for note in calculation.notes]
+            notes += [message("%(year)s年：", year=str(year)) + note for note in calculation.notes]
         by_year[year] = _year_inputs(guideline, entry, year, files, calculation, notes,
-                                     f"{year}年")
+                                     message("%(year)s年", year=str(year)))
     if not by_year:
         by_year[current.year] = current
     return sorted(by_year.values(), key=lambda y: (y.year is not None, y.year or 0))
@@ -293,36 +300,39 @@ def _evidence(evidence: Any) -> dict[str, tuple[str, ...]]:
     return files
 
 
-def _unknown_ids(kind: str, submitted: Mapping[Any, Any], known: set[str]) -> list[str]:
+def _unknown_ids(label: Text, submitted: Mapping[Any, Any], known: set[str]) -> list[str]:
     unknown = sorted(str(k) for k in submitted if k not in known)
     if not unknown:
         return []
-    listed = "、".join(unknown[:_NOTE_LIST_LIMIT])
-    more = f"等{len(unknown)}项" if len(unknown) > _NOTE_LIST_LIMIT else ""
-    return [f"{kind} {listed}{more} 不属于本评价导则，已忽略。"]
+    listed = Joined(tuple(unknown[:_NOTE_LIST_LIMIT]))
+    if len(unknown) > _NOTE_LIST_LIMIT:
+        return [label + message("指标 %(ids)s等%(count)s项 不属于本评价导则，已忽略。", ids=listed,
+                                count=len(unknown))]
+    return [label + message("指标 %(ids)s 不属于本评价导则，已忽略。", ids=listed)]
 
 
 def _gate_reasons(guideline: Guideline, basic: tuple[GateResult, ...],
                   vetoes: tuple[GateResult, ...]) -> list[str]:
     """Every failing or unanswered gate, with what its verdict rests on, in Chinese."""
-    reasons = []
+    reasons: list[str] = []
     for gate in basic:
         if gate.verdict == "fail":
-            reasons.append(f"基本要求未满足：{gate.name}，依据：{gate.basis}{_files(gate)}")
+            reasons.append(message("基本要求未满足：%(item)s，依据：%(basis)s", item=gate.name,
+                                   basis=gate.basis) + _files(gate))
         elif gate.verdict == "missing":
-            reasons.append(f"基本要求未作答：{gate.name}")
+            reasons.append(message("基本要求未作答：%(item)s", item=gate.name))
     by_id = {v.id: v for v in guideline.vetoes}
     for gate in vetoes:
         if gate.verdict == "fail":
-            reasons.append(f"否决项：{gate.name}（{by_id[gate.id].source}），依据：{gate.basis}"
-                           f"{_files(gate)}")
+            reasons.append(message("否决项：%(item)s（%(source)s），依据：%(basis)s", item=gate.name,
+                                   source=by_id[gate.id].source, basis=gate.basis) + _files(gate))
         elif gate.verdict == "missing":
-            reasons.append(f"否决项未声明：{gate.name}")
+            reasons.append(message("否决项未声明：%(item)s", item=gate.name))
     return reasons
 
 
-def _files(gate: GateResult) -> str:
-    return f"，证明材料：{'、'.join(gate.evidence)}" if gate.evidence else ""
+def _files(gate: GateResult) -> Text:
+    return message("，证明材料：%(files)s", files=Joined(gate.evidence)) if gate.evidence else Text()
 
 
 def _pass_mark(raw: Any, notes: list[str]) -> float | None:
@@ -330,7 +340,7 @@ def _pass_mark(raw: Any, notes: list[str]) -> float | None:
         return None
     reading = read_number(raw)
     if reading.status != "given":
-        notes.append("合格线无法识别，未判定是否达到合格线。")
+        notes.append(message("合格线无法识别，未判定是否达到合格线。"))
         return None
     return as_float(reading.value, TOTAL_PLACES)
 

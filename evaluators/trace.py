@@ -1,12 +1,16 @@
 """The explanation trace (评价说明): what an evaluation returns and shows to an energy manager.
 
 Every result is a frozen dataclass with ``to_dict()`` giving plain JSON types; the same input
-(and the same evaluation date) always gives the same trace.
+(and the same evaluation date) always gives the same trace. The explanations (``why``, ``rule``,
+``reasons``, ``notes``) are Chinese text; each goes with its messages (``why_messages`` ...,
+see ``evaluators.messages``) so that a page can show it in the reader's language.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from evaluators.messages import encode, encode_all
 
 Verdict = Literal["pass", "fail", "missing"]
 Scalar = bool | int | float | str | None
@@ -50,7 +54,8 @@ class YearValue:
     why: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "value": self.value, "points": self.points, "why": self.why}
+        return {"year": self.year, "value": self.value, "points": self.points, "why": self.why,
+                "why_messages": encode(self.why)}
 
 
 @dataclass(frozen=True)
@@ -80,10 +85,12 @@ class IndicatorResult:
             "value": self.value,
             "unit": self.unit,
             "rule": self.rule,
+            "rule_messages": encode(self.rule),
             "points": self.points,
             "max_points": self.max_points,
             "evidence": list(self.evidence),
             "why": self.why,
+            "why_messages": encode(self.why),
             "calculated": self.calculated,
             "years": [year.to_dict() for year in self.years],
         }
@@ -128,6 +135,7 @@ class GateResult:
             "value": self.value,
             "evidence": list(self.evidence),
             "why": self.why,
+            "why_messages": encode(self.why),
             "basis": self.basis,
             "events": [event.to_dict() for event in self.events],
         }
@@ -245,6 +253,7 @@ class Evaluation:
             "as_of": self.as_of,
             "eligible": self.eligible,
             "reasons": list(self.reasons),
+            "reasons_messages": encode_all(self.reasons),
             "total": self.total,
             "pass_mark": self.pass_mark,
             "passed": self.passed,
@@ -258,4 +267,5 @@ class Evaluation:
             "figures": dict(self.figures),
             "benchmarks": [benchmark.to_dict() for benchmark in self.benchmarks],
             "notes": list(self.notes),
+            "notes_messages": encode_all(self.notes),
         }

@@ -10,15 +10,17 @@ pages stay Chinese unless someone asks for English.
 from __future__ import annotations
 
 import ast
+import datetime
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, has_request_context, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, format_date, format_decimal, get_locale, get_translations, gettext
 from markupsafe import Markup, escape
 
+from evaluators.messages import chinese, encode
 from web.config import ROOT
 
 COOKIE = "lang"
@@ -127,6 +129,88 @@ def data_lang(value: Any) -> Markup:
     return Markup(' lang="zh-CN"') if english() and CJK.search(str(value or "")) else Markup("")
 
 
+def message(container: Mapping[str, Any] | None, key: str) -> Markup:
+    """A sentence the system composed (evaluators.messages), stored as ``container[key]`` (the
+    Chinese text) next to ``container[key + "_messages"]`` (its messages), in the page's language.
+    Text stored without messages is shown as data."""
+    container = container or {}
+    return _composed(container.get(key), container.get(f"{key}_messages"))
+
+
+def messages(container: Mapping[str, Any] | None, key: str) -> list[Markup]:
+    """The sentences of a list of them (``reasons`` next to ``reasons_messages``), each shown as `message`."""
+    container = container or {}
+    texts = container.get(key) or []
+    encoded = container.get(f"{key}_messages") or []
+    return [_composed(text, encoded[i] if i < len(encoded) else None) for i, text in enumerate(texts)]
+
+
+def composed(text: Any) -> Markup:
+    """The `|message` filter: text the system composed (an evaluators.messages.Text) in the page's
+    language; other text translated when the catalogue knows it, else shown as data."""
+    return _composed(text, encode(text)) if encode(text) else shown_label(text)
+
+
+def _composed(text: Any, encoded: Any) -> Markup:
+    if not english() or not encoded:
+        return data(text)
+    return Markup(" ").join(_message(part) for part in encoded)
+
+
+def _message(part: Any) -> Markup:
+    """One encoded message, translated; its Chinese as data when the catalogue lacks it."""
+    values, msgid = part.get("values") or {}, part["id"]
+    translated = gettext(msgid)
+    if translated == msgid and CJK.search(translated):
+        return data(chinese(part))
+    if not values:
+        return Markup(escape(translated))
+    # The catalogue's sentence is ours; the values are escaped as they go in.
+    return Markup(translated) % {name: _value(v) for name, v in values.items()}
+
+
+SEPARATORS = {"、": ", ", "；": "; "}
+
+
+def _value(value: Any) -> Markup | str:
+    """A value of a message in the reader's conventions: numbers grouped, units and words translated,
+    user data marked Chinese."""
+    if isinstance(value, bool) or value is None:
+        return str(value or "")
+    if isinstance(value, (int, float)):
+        return _number(value)
+    if isinstance(value, str):  # user data or guideline text; a word the catalogue knows is translated
+        translated = gettext(value) if value else value
+        return translated if translated != value else data(value)
+    if "id" in value:
+        return _message(value)
+    if "text" in value:
+        return Markup(" ").join(_message(part) for part in value["text"])
+    if "join" in value:
+        separator = value.get("separator", "、")
+        return Markup(escape(SEPARATORS.get(separator, separator))).join(_value(v) for v in value["join"])
+    if "unit" in value:
+        unit = unit_label(value["unit"])
+        spaced = bool(value["unit"]) and not value["unit"].startswith(("%", "‰", "°"))
+        return escape(_number(value["value"])) + Markup(" " if spaced else "") + unit
+    if "day" in value:
+        day = datetime.date.fromisoformat(value["day"])
+        return format_date(day, "d MMM y" if value.get("year", True) else "d MMM")
+    return data(value)
+
+
+def _number(value: float) -> str:
+    return format_decimal(value, format="#,##0.##########")
+
+
+def unit_label(unit: str) -> Markup:
+    """A unit in the page's language: “万元” and “/件” translated, CO2 written CO₂."""
+    text = (unit or "").replace("CO2", "CO₂")
+    for word in ("万元", "/件"):
+        text = text.replace(word, gettext(word))
+    return data(text)
+
+
 def remember_language(response: Response, code: str) -> Response:
     response.set_cookie(COOKIE, code, max_age=YEAR, samesite="Lax", httponly=True)
     return response
@@ -159,8 +243,11 @@ def register(app: Flask) -> None:
     app.add_template_global(page_language)
     app.add_template_global(english)
     app.add_template_global(data_lang)
+    app.add_template_global(message)
+    app.add_template_global(messages)
     app.add_template_filter(data, "data")
     app.add_template_filter(shown_label, "label")
+    app.add_template_filter(composed, "message")
     app.add_template_filter(label, "tr")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from evaluators.messages import message
 from models import Certificate, CertificateSequence, Designation
 from models.enums import KIND_CODES, KIND_LABELS, TIER_LABELS, CertificateStatus
 from workflow import notifications, outbox, signing
@@ -137,7 +138,7 @@ class PdfCheck:
 
     verdict: str  # valid | not_current | tampered | forged | unreadable
     number: str
-    message: str
+    message: str  # composed: evaluators.messages
     status: str = ""
 
 
@@ -160,15 +161,17 @@ def check_pdf(pdf: bytes, lookup: Callable[[str], dict[str, Any] | None],
     """Check a PDF against the issuer's record (`lookup(number)` → the public certificate JSON)."""
     number = number_in_pdf(pdf)
     if not number:
-        return PdfCheck("unreadable", "", "文件不是本系统签发的证书 PDF（未找到证书编号）")
+        return PdfCheck("unreadable", "", message("文件不是本系统签发的证书 PDF（未找到证书编号）"))
     record = lookup(number)
     if record is None or not record.get("signature"):
-        return PdfCheck("forged", number, f"证书编号“{number}”不存在：伪造的证书")
+        return PdfCheck("forged", number, message("证书编号“%(number)s”不存在：伪造的证书", number=number))
     verdict = signing.verify(record["payload"], record["key_id"], record["signature"], keys)
     if not verdict.valid:
         return PdfCheck("forged", number, verdict.problem)
     if record["payload"].get("pdf_sha256") != signing.pdf_digest(pdf):
-        return PdfCheck("tampered", number, "文件内容与发证机关签发的证书不一致：PDF 已被篡改", record["status"])
+        return PdfCheck("tampered", number, message("文件内容与发证机关签发的证书不一致：PDF 已被篡改"),
+                        record["status"])
     if record["status"] != "active":
-        return PdfCheck("not_current", number, f"证书真实，但当前状态为“{record['status']}”", record["status"])
-    return PdfCheck("valid", number, "证书真实有效", record["status"])
+        return PdfCheck("not_current", number, message("证书真实，但当前状态为“%(status)s”",
+                                                       status=record["status"]), record["status"])
+    return PdfCheck("valid", number, message("证书真实有效"), record["status"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from transitions import Machine, MachineError
 from transitions.core import EventData
 
+from evaluators.messages import encode
 from models import TransitionLog
 from workflow.actors import Actor
 from workflow.errors import NotPossible
@@ -108,7 +109,7 @@ class StateTable:
                 actor_id=getattr(ctx.actor, "id", None),
                 actor_label=ctx.actor.display_name,
                 reason=ctx.reason,
-                details=dict(ctx.details),
+                details=_with_messages(ctx.details, ctx.reason),
                 at=ctx.now,
             )
         )
@@ -141,10 +142,10 @@ class StateTable:
         if not decision:
             raise Forbidden(decision.reason)
         check_version(row, expected_version)
-        reason = (reason or "").strip()
-        if trigger in reasons_required and not reason:
+        trimmed = (reason or "").strip()
+        if trigger in reasons_required and not trimmed:
             raise Invalid.field("reason", reasons_required[trigger])
-        return reason
+        return reason if reason == trimmed else trimmed  # a composed reason keeps its messages
 
     def guards_hold(self, row: Any, trigger: str, ctx: Context) -> bool:
         """Whether some row of `trigger` from the row's state has all its conditions met."""
@@ -225,3 +226,10 @@ def state_label(state: object) -> str:
 
 def trigger_label(trigger: str) -> str:
     return TRIGGER_LABELS.get(trigger, trigger)
+
+
+def _with_messages(details: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The log's details, with the messages of a reason the system composed (evaluators.messages),
+    so that the history reads in the reader's language."""
+    composed = encode(reason)
+    return {**details, "reason_messages": composed} if composed else dict(details)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 import evaluators
+from evaluators.messages import Joined, message
 from models import Application, Designation, YearlyReport
 from models.enums import DesignationState, ReportState, Role
 from workflow import designations, notifications, outbox
@@ -95,7 +96,8 @@ def mark_overdue(session: Session, today: date, now: datetime) -> dict[str, list
         grace = d.application.programme.report_grace_days
         if today > report.due_on + timedelta(days=grace) and d.state is DesignationState.active:
             designations.act(session, SYSTEM, d, "require_rectification", now,
-                             reason=f"未按期报送{report.year}年度动态管理表（应于{report.due_on.isoformat()}前报送）")
+                             reason=message("未按期报送%(year)s年度动态管理表（应于%(due_on)s前报送）",
+                                            year=str(report.year), due_on=report.due_on.isoformat()))
             result["rectification"].append(d.id)
     return result
 
@@ -106,7 +108,8 @@ def escalate(session: Session, today: date, now: datetime) -> dict[str, list[int
     for d in session.scalars(select(Designation).where(Designation.state == DesignationState.rectifying,
                                                        Designation.rectify_by < today)):
         designations.act(session, SYSTEM, d, "suspend", now,
-                         reason=f"整改期限（{d.rectify_by.isoformat()}）届满，整改未经确认")
+                         reason=message("整改期限（%(rectify_by)s）届满，整改未经确认",
+                                        rectify_by=d.rectify_by.isoformat()))
         result["suspended"].append(d.id)
     for d in session.scalars(select(Designation).where(Designation.state == DesignationState.suspended,
                                                        Designation.suspended_until < today,
@@ -115,7 +118,8 @@ def escalate(session: Session, today: date, now: datetime) -> dict[str, list[int
                                                               YearlyReport.state == ReportState.overdue))
         designations.act(session, SYSTEM, d, "propose_revocation", now,
                          reason_code="missed_report" if missed else "non_compliant",
-                         reason=f"暂停期满（{d.suspended_until.isoformat()}）未恢复，提请撤销认定")
+                         reason=message("暂停期满（%(suspended_until)s）未恢复，提请撤销认定",
+                                        suspended_until=d.suspended_until.isoformat()))
         result["revocation_proposed"].append(d.id)
     return result
 
@@ -174,9 +178,11 @@ def evaluate(session: Session, report_id: int) -> str:
     reference = app.panel_score if app.panel_score is not None else app.auto_score
     threshold = app.programme.deterioration_points
     if not result.eligible:
-        report.finding = "年度复核不符合要求：" + "；".join(result.reasons)
+        report.finding = message("年度复核不符合要求：%(reasons)s", reasons=Joined(result.reasons, "；"))
     elif reference is not None and result.total < reference - threshold:
-        report.finding = (f"年度复核得分{result.total:.2f}分，较认定时的{reference:.2f}分下降超过{threshold:g}分")
+        report.finding = message("年度复核得分%(total)s分，较认定时的%(reference)s分下降超过%(threshold)s分",
+                                 total=f"{result.total:.2f}", reference=f"{reference:.2f}",
+                                 threshold=f"{threshold:g}")
     if report.finding and d.state is DesignationState.active:
         designations.act(session, SYSTEM, d, "require_rectification", moment, reason=report.finding)
     return "rectification" if report.finding else "ok"

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evaluators.messages import message
 from models import SigningKey
 
 ALGORITHM = "Ed25519"
@@ -94,12 +95,12 @@ class Verdict:
 def verify(payload: dict[str, Any], key_id: str, signature: str, keys: list[dict[str, Any]]) -> Verdict:
     key = next((k for k in keys if k["kid"] == key_id), None)
     if key is None:
-        return Verdict(False, f"签名密钥“{key_id}”不在发证机关公布的公钥中")
+        return Verdict(False, message("签名密钥“%(key_id)s”不在发证机关公布的公钥中", key_id=key_id))
     public = Ed25519PublicKey.from_public_bytes(_unb64(key["x"]))
     try:
         public.verify(_unb64(signature), canonical(payload))
     except (InvalidSignature, ValueError):
-        return Verdict(False, "签名无效：证书信息被篡改或不是发证机关签发的")
+        return Verdict(False, message("签名无效：证书信息被篡改或不是发证机关签发的"))
     return Verdict(True)
 
 

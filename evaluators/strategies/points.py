@@ -20,6 +20,7 @@ from evaluators.strategies.items import (
     d,
     score_item,
 )
+from evaluators.messages import Joined, Text, message
 from evaluators.trace import GroupResult, IndicatorResult
 from evaluators.values import as_float, decimal_text
 
@@ -142,17 +143,22 @@ class PointsStrategy:
         by_id = {i.id: i for i in guideline.indicators}
         groups = {g.id: g.name for g in guideline.groups}
 
-        def where(item: Indicator) -> str:
+        def where(item: Indicator) -> Text:
             group = groups[item.group]
-            return f"{group}／{item.criterion}——{item.name}" if item.criterion else (
-                f"{group}——{item.name}")
+            return message("%(group)s／%(criterion)s——%(indicator)s", group=group,
+                           criterion=item.criterion, indicator=item.name) if item.criterion else (
+                message("%(group)s——%(indicator)s", group=group, indicator=item.name))
 
-        reasons = [f"必选要求未满足：{where(by_id[i])}" for i in unmet]
+        reasons = [message("必选要求未满足：%(item)s", item=where(by_id[i])) for i in unmet]
         for indicator_id, years in missing.items():
             item = by_id[indicator_id]
-            label = "必选要求未填写" if self.must_meet(item) else "必填项未填写"
-            when = "、".join(f"{y}年" for y in years if y is not None)
-            reasons.append(f"{label}：{where(item)}" + (f"（{when}）" if when else ""))
+            when = Joined(tuple(message("%(year)s年", year=str(y)) for y in years if y is not None))
+            if self.must_meet(item):
+                reasons.append(message("必选要求未填写：%(item)s（%(years)s）", item=where(item), years=when)
+                               if when.items else message("必选要求未填写：%(item)s", item=where(item)))
+            else:
+                reasons.append(message("必填项未填写：%(item)s（%(years)s）", item=where(item), years=when)
+                               if when.items else message("必填项未填写：%(item)s", item=where(item)))
         return tuple(reasons)
 
 

@@ -14,8 +14,9 @@ from decimal import Decimal
 from evaluators.strategies.base import Inputs, Scoresheet
 from evaluators.strategies.items import POINT_PLACES, d
 from evaluators.strategies.points import PointsStrategy, YearSheet, group_result
+from evaluators.messages import Joined, Number, Text, message
 from evaluators.trace import IndicatorResult, YearScore, YearValue
-from evaluators.values import as_float, decimal_text
+from evaluators.values import as_float
 
 _PARAMETER = "years_required"
 
@@ -46,17 +47,20 @@ class RatioToLeadingByYear(PointsStrategy):
         reasons: list[str] = []
         if latest is None:
             wanted: list[int | None] = [None]
-            reasons.append(f"未填写数据年份：园区评价需提供连续{count}年的数据并注明年份")
+            reasons.append(message("未填写数据年份：园区评价需提供连续%(count)s年的数据并注明年份",
+                                   count=count))
         else:
             wanted = list(range(latest - count + 1, latest + 1))
             absent = [y for y in wanted if y not in given]
             if absent:
-                reasons.append(f"缺少{'、'.join(f'{y}年' for y in absent)}数据：园区评价需提供"
-                               f"{wanted[0]}–{wanted[-1]}年连续{count}年的数据")
+                reasons.append(message("缺少%(years)s数据：园区评价需提供%(first)s–%(last)s年连续%(count)s年的数据",
+                                       years=_years(absent), first=str(wanted[0]),
+                                       last=str(wanted[-1]), count=count))
             unused = sorted(y for y in given if y is not None and y not in wanted)
             if unused or None in given:
-                listed = "、".join([f"{y}年" for y in unused] + (["未注明年份的"] if None in given else []))
-                notes.append(f"{listed}数据不在评价年度（{wanted[0]}–{wanted[-1]}年）内，未计分。")
+                listed = _years(unused).items + ((message("未注明年份的"),) if None in given else ())
+                notes.append(message("%(years)s数据不在评价年度（%(first)s–%(last)s年）内，未计分。",
+                                     years=Joined(listed), first=str(wanted[0]), last=str(wanted[-1])))
         sheets = {y: self.score_year(guideline, given[y]) for y in wanted if y in given}
 
         missing: dict[str, list[int | None]] = {}
@@ -93,19 +97,22 @@ class RatioToLeadingByYear(PointsStrategy):
         for year in wanted:
             sheet = sheets.get(year)
             if sheet is None:
-                per_year.append(YearValue(year, None, 0.0, "未提供该年数据，得 0 分。"))
+                per_year.append(YearValue(year, None, 0.0, message("未提供该年数据，得 0 分。")))
                 continue
             result = next(r for r in sheet.indicators if r.id == indicator.id)
             total += sheet.points[indicator.id]
             per_year.append(YearValue(year, result.value, result.points, result.why))
             latest = result
         mean = total / divisor
-        label = "、".join(f"{y.year}年 {decimal_text(y.points, POINT_PLACES)} 分" for y in per_year
-                         if y.year is not None)
-        why = (f"各年得分：{label}；{len(per_year)}年平均得 {decimal_text(mean, POINT_PLACES)} 分。"
-               if label else f"得 {decimal_text(mean, POINT_PLACES)} 分。")
+        label = Joined(tuple(message("%(year)s年 %(points)s 分", year=str(y.year),
+                                     points=Number(y.points, POINT_PLACES))
+                             for y in per_year if y.year is not None))
+        mean_points = Number(mean, POINT_PLACES)
+        why = (message("各年得分：%(years)s；%(count)s年平均得 %(points)s 分。", years=label,
+                       count=len(per_year), points=mean_points)
+               if label.items else message("得 %(points)s 分。", points=mean_points))
         if latest is not None:
-            why += f"最近一年：{latest.why}"
+            why += message("最近一年：") + latest.why
         return IndicatorResult(
             id=indicator.id,
             group=indicator.group,
@@ -114,7 +121,7 @@ class RatioToLeadingByYear(PointsStrategy):
             required=indicator.required,
             value=latest.value if latest else None,
             unit=indicator.unit,
-            rule=(latest.rule if latest else "") + "园区按各年分别计分，取各年平均。",
+            rule=(latest.rule if latest else Text()) + message("园区按各年分别计分，取各年平均。"),
             points=as_float(mean, POINT_PLACES),
             max_points=as_float(d(indicator.points), POINT_PLACES),
             evidence=latest.evidence if latest else (),
@@ -135,3 +142,7 @@ class RatioToLeadingByYear(PointsStrategy):
             groups=tuple(group_result(g, sheet.group_points[g.id]) for g in guideline.groups),
             missing=sheet.missing,
         )
+
+
+def _years(years: Sequence[int]) -> Joined:
+    return Joined(tuple(message("%(year)s年", year=str(year)) for year in years))

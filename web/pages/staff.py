@@ -69,7 +69,7 @@ def application_page(application_id: int) -> Any:
 def _history(session: Any, entity: str, entity_id: int) -> list[dict[str, Any]]:
     from web.api.representations import history
 
-    return history(session, entity, entity_id)
+    return history(session, entity, entity_id, messages=True)
 
 
 @bp.route("/applications/<int:application_id>/actions", methods=["POST"])

@@ -1,0 +1,198 @@
+"""Sentences the system composes (说明文字), kept as a message id and its values.
+
+An explanation such as “申报值 12.5% 达到引领值 10%，得满分 5 分。” is written as its Chinese
+template, the message id of the translation catalogue, with its values:
+``message("%(label)s %(value)s 达到引领值 %(leading)s，得满分 %(points)s 分。", ...)``. The result
+is a :class:`Text`: a ``str`` holding the Chinese sentence as before (for the e-mails, the PDF,
+the exports and the API), which still knows its messages, so that a page can show it in the
+reader's language (``web.i18n.message``) with the numbers written in the reader's conventions.
+
+Values: text (user data, names from the guideline files: shown as given), numbers
+(:class:`Number`), amounts with a unit (:class:`Quantity`), days (:class:`Day`), lists
+(:class:`Joined`) and other messages (a word such as “申报值” is ``message("申报值")``).
+``encode`` gives the messages as JSON; ``chinese`` writes encoded messages back in Chinese.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Union
+
+from evaluators.values import decimal_text
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number, rounded to ``places`` decimals when given."""
+
+    value: Decimal | float | int
+    places: int | None = None
+
+    def __str__(self) -> str:
+        return decimal_text(self.value, self.places)
+
+    def to_json(self) -> float | int:
+        value = Decimal(str(self))
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """An amount and its unit: “12.5 kgce/万元”, “30%”."""
+
+    value: Decimal | float | int
+    unit: str
+    places: int | None = None
+
+    def __str__(self) -> str:
+        return with_unit(decimal_text(self.value, self.places), self.unit)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": Number(self.value, self.places).to_json(), "unit": self.unit}
+
+
+@dataclass(frozen=True)
+class Day:
+    """A calendar day: “2026年1月5日”, or “1月5日” without the year."""
+
+    day: datetime.date
+    year: bool = True
+
+    def __str__(self) -> str:
+        return day_text(self.day.isoformat(), self.year)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "year": self.year}
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Several values in a row, joined by “、” (or “；”)."""
+
+    items: tuple[Value, ...]
+    separator: str = "、"
+
+    def __str__(self) -> str:
+        return self.separator.join(str(item) for item in self.items)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"join": [_json(item) for item in self.items], "separator": self.separator}
+
+
+Value = Union[str, int, float, Decimal, Number, Quantity, Day, Joined, "Text"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message: its Chinese template (the message id) and the values of its placeholders."""
+
+    id: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+    def __str__(self) -> str:
+        if not self.values:
+            return self.id
+        return self.id % {name: _text(value) for name, value in self.values}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "values": {name: _json(value) for name, value in self.values}}
+
+
+class Text(str):
+    """Chinese text composed of messages, one after the other; adding text keeps them."""
+
+    parts: tuple[Message, ...]
+
+    def __new__(cls, parts: Iterable[Message] = ()) -> Text:
+        parts = tuple(parts)
+        text = super().__new__(cls, "".join(str(part) for part in parts))
+        text.parts = parts
+        return text
+
+    def __add__(self, other: str) -> Text:  # type: ignore[override]
+        return Text(self.parts + _parts(other))
+
+    def __radd__(self, other: str) -> Text:
+        return Text(_parts(other) + self.parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Text, (self.parts,)
+
+
+def message(template: str, **values: Value) -> Text:
+    """The message ``template`` (Chinese, with ``%(name)s`` placeholders) filled in with ``values``."""
+    return Text((Message(template, tuple(values.items())),))
+
+
+def joined(texts: Iterable[str], separator: str) -> Text:
+    """Texts joined by a separator (“；”), each keeping its messages."""
+    result = Text()
+    for number, text in enumerate(texts):
+        result = result + (Text((Message(separator),)) + text if number else text)
+    return result
+
+
+def encode(text: str) -> list[dict[str, Any]]:
+    """The messages of ``text`` as JSON; a text composed without messages has none."""
+    return [part.to_dict() for part in text.parts] if isinstance(text, Text) else []
+
+
+def encode_all(texts: Sequence[str]) -> list[list[dict[str, Any]]]:
+    return [encode(text) for text in texts]
+
+
+def chinese(encoded: Any) -> str:
+    """Encoded messages (or a value of one) written in Chinese again."""
+    if isinstance(encoded, list):
+        return "".join(chinese(part) for part in encoded)
+    if isinstance(encoded, Mapping):
+        if "id" in encoded:
+            values = encoded.get("values") or {}
+            return encoded["id"] % {k: chinese(v) for k, v in values.items()} if values else encoded["id"]
+        if "join" in encoded:
+            return str(encoded.get("separator", "、")).join(chinese(v) for v in encoded["join"])
+        if "unit" in encoded:
+            return with_unit(decimal_text(encoded["value"]), encoded["unit"])
+        if "day" in encoded:
+            return day_text(encoded["day"], encoded.get("year", True))
+        if "text" in encoded:
+            return chinese(encoded["text"])
+    if isinstance(encoded, bool) or encoded is None:
+        return str(encoded or "")
+    if isinstance(encoded, (int, float)):
+        return decimal_text(encoded)
+    return str(encoded)
+
+
+def with_unit(number: str, unit: str) -> str:
+    """A number and its unit: a space before a Latin unit (“12.5 kgce/万元”), none before “%” or “万元”."""
+    if not unit:
+        return number
+    return f"{number} {unit}" if unit[0].isascii() and unit[0].isalpha() else f"{number}{unit}"
+
+
+def day_text(iso: str, year: bool = True) -> str:
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日" if year else f"{day.month}月{day.day}日"
+
+
+def _parts(text: str) -> tuple[Message, ...]:
+    if isinstance(text, Text):
+        return text.parts
+    return (Message(text),) if text else ()
+
+
+def _text(value: Value) -> str:
+    return str(value)
+
+
+def _json(value: Value) -> Any:
+    if isinstance(value, Text):
+        return value.parts[0].to_dict() if len(value.parts) == 1 else {"text": encode(value)}
+    if isinstance(value, (Number, Quantity, Day, Joined)):
+        return value.to_json()
+    if isinstance(value, Decimal):
+        return Number(value).to_json()
+    return value
