@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web.config import ROOT, from_environment, storage
+from web.jsonprovider import OrjsonProvider
 
 csrf = CSRFProtect()
 
@@ -32,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
     app.config.update(from_environment())
     app.config.update(config or {})
     app.config.update(overrides)
+    app.json = OrjsonProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if hops := app.config.get("PROXY_HOPS"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -126,8 +126,9 @@ def create_application() -> Any:
 @route(bp, "/applications/<int:application_id>", "GET", "申报详情")
 @login_required()
 def get_application(application_id: int) -> Any:
+    stored = rep.read_stored(db.session(), application_id)
     app = applications.load(db.session(), current_actor(), application_id)
-    return jsonify(rep.application(db.session(), current_actor(), app))
+    return jsonify(rep.application(db.session(), current_actor(), app, stored))
 
 
 @route(bp, "/applications/<int:application_id>", "PATCH", "保存申报数据（草稿或退回修改时）",

@@ -1,12 +1,12 @@
 """How resources look in the API (and in the JSON beside the public pages)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, load_only
+import orjson
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session, defer, joinedload, load_only
 
-from evaluators.messages import encode, message
 from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Panel, Programme, Review,
                     TransitionLog, User)
 from models.enums import ReviewState
@@ -46,20 +46,12 @@ def expert(x: Expert) -> dict[str, Any]:
             "specialties": x.specialties, "jurisdiction": x.jurisdiction_code, "active": x.active}
 
 
-def history(session: Session, entity: str, entity_id: int, *, messages: bool = False) -> list[dict[str, Any]]:
-    """An entity's transitions; with ``messages``, for a page, the messages of the composed notes
-    and reasons as well (``note_messages``, ``reason_messages``: evaluators.messages)."""
+def history(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]]:
     rows = session.scalars(select(TransitionLog).where(
         TransitionLog.entity == entity, TransitionLog.entity_id == entity_id).order_by(TransitionLog.id))
-    entries = []
-    for r in rows:
-        note = _note(session, r)
-        entry = {"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
-                 "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason, "note": note}
-        if messages:
-            entry.update(note_messages=encode(note), reason_messages=(r.details or {}).get("reason_messages"))
-        entries.append(entry)
-    return entries
+    return [{"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
+             "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason, "note": _note(session, r)}
+            for r in rows]
 
 
 def _note(session: Session, row: TransitionLog) -> str:
@@ -68,7 +60,7 @@ def _note(session: Session, row: TransitionLog) -> str:
     if row.trigger == "recommend" and details.get("to_jurisdiction"):
         names = [jurisdictions.bureau_name(session, details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
         if all(names):
-            return message("%(from_bureau)s推荐至%(to_bureau)s", from_bureau=names[0], to_bureau=names[1])
+            return f"{names[0]}推荐至{names[1]}"
     return ""
 
 
@@ -86,7 +78,35 @@ def _load_parts(session: Session, a: Application) -> int | None:
     return session.execute(statement).unique().one()[1]
 
 
-def application(session: Session, actor: Actor | None, a: Application) -> dict[str, Any]:
+class Stored(NamedTuple):
+    """An application's row held in the session, with its form and trace as the JSON stored."""
+
+    row: Application
+    data: str
+    evaluation: str | None
+
+
+def _stored(text: str | None) -> orjson.Fragment | None:
+    return orjson.Fragment(text) if text is not None else None
+
+
+def read_stored(session: Session, application_id: int) -> Stored | None:
+    """Read an application for its representation: the row with its enterprise, and its form
+    and evaluation trace (about 30 KB) as the JSON text stored, which the response passes through
+    (orjson.Fragment) instead of decoding and encoding it again. Whether the reader may see it is
+    decided afterwards by `applications.load`, which finds the row in the session while the
+    caller holds it."""
+    statement = (select(Application, cast(Application.data, Text), cast(Application.evaluation, Text))
+                 .where(Application.id == application_id)
+                 .options(defer(Application.data), defer(Application.evaluation),
+                          joinedload(Application.enterprise, innerjoin=True)))
+    row = session.execute(statement).one_or_none()
+    return Stored(*row) if row is not None else None
+
+
+def application(session: Session, actor: Actor | None, a: Application,
+                stored: Stored | None = None) -> dict[str, Any]:
+    """The application; with `stored` (read_stored), its form and trace as stored."""
     designation_id = _load_parts(session, a)
     reviews = a.panel.reviews if a.panel else []
     return {
@@ -95,8 +115,8 @@ def application(session: Session, actor: Actor | None, a: Application) -> dict[s
         "enterprise": enterprise(a.enterprise),
         "holding_jurisdiction": a.holding_jurisdiction_code,
         "available_actions": applications.available_actions(session, actor, a),
-        "data": a.data,
-        "evaluation": a.evaluation,
+        "data": orjson.Fragment(stored.data) if stored else a.data,
+        "evaluation": _stored(stored.evaluation) if stored else a.evaluation,
         "auto_score": a.auto_score,
         "panel_score": a.panel_score,
         "clarification": {"question": a.clarification_question, "answer": a.clarification_answer},
