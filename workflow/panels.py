@@ -11,10 +11,11 @@ The draw (algorithm `sha256-rank/1`):
    for the composition rules still unmet (an expert of the applicant's industry division; an
    energy or carbon specialist). A replacement continues the same ranking.
 
-The report records the seed, the rules, every candidate's id in ranking order (`ranking`), the
-candidates the walk read, with name, key and specialties (`considered`), and every excluded
-expert with the reasons: enough to re-run the draw (`replay`) from the report alone. Reports
-written before `ranking` list every candidate with name, key and specialties (`candidates`);
+The report records the seed, the rules, every candidate's id as runs of consecutive ids
+(`candidate_ranges`: [[1, 1990], [1992, 5000]] for all but expert 1991), the candidates the walk
+read, with name, key and specialties (`considered`), and every excluded expert with the reasons:
+enough to re-run the draw (`replay`) from the report alone. Reports written before
+`candidate_ranges` list every candidate with name, key and specialties (`candidates`);
 `candidate_ids` and `considered` read both shapes.
 """
 
@@ -31,6 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Select, Subquery, Text, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
@@ -182,8 +184,13 @@ def open_load(session: Session) -> dict[int, int]:
 
 
 def active_ids(session: Session) -> list[int]:
-    """Every active expert's id, in id order: one narrow query."""
-    return list(session.scalars(select(Expert.id).where(Expert.active.is_(True)).order_by(Expert.id)))
+    """Every active expert's id, in id order: one narrow query (on PostgreSQL, one array in
+    one row rather than a row per expert)."""
+    active = Expert.active.is_(True)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.scalar(select(func.array_agg(aggregate_order_by(Expert.id, Expert.id))).where(active))
+        return list(ids or [])
+    return list(session.scalars(select(Expert.id).where(active).order_by(Expert.id)))
 
 
 def _experts(session: Session, ids: Iterable[int]) -> dict[int, Expert]:
@@ -319,11 +326,13 @@ def _suspects(
     usccs = set(units) | {d.uscc for d in declared if d.source is ConflictSource.applicant and d.uscc}
     names = {d.person_name for d in declared if d.source is ConflictSource.applicant and d.person_name}
     ids = {d.expert_id for d in declared if d.source is ConflictSource.expert}
-    former = func.lower(cast(Expert.former_employers, Text))
+    # Most experts list no former employer: their "[]" is not searched.
+    former = cast(Expert.former_employers, Text)
     is_recent = Expert.id.in_(recent)
     conditions = [unavailable, Expert.employer_uscc.in_(usccs), Expert.id.in_(ids), Expert.name.in_(names),
-                  is_recent, capped.c.expert_id.is_not(None)]
-    conditions += [former.contains(uscc.lower(), autoescape=True) for uscc in units]
+                  is_recent, capped.c.expert_id.is_not(None),
+                  (former != "[]") & or_(*(func.lower(former).contains(uscc.lower(), autoescape=True)
+                                           for uscc in units))]
     if drawn_by_id is not None:
         conditions.append(Expert.user_id == drawn_by_id)
     if county is not None:
@@ -407,16 +416,27 @@ def choose(
     return chosen
 
 
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Ids as runs of consecutive ids, [first, last], in id order: 1, 2, 3, 5 → [[1, 3], [5, 5]]."""
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
+
+
 def candidate_ids(report: Mapping[str, Any]) -> list[int]:
-    """Every candidate of a draw, in ranking order."""
-    if "ranking" in report:
-        return list(report["ranking"])
+    """Every candidate of a draw: in id order, or as the report listed them."""
+    if "candidate_ranges" in report:
+        return [i for first, last in report["candidate_ranges"] for i in range(first, last + 1)]
     return [c["expert_id"] for c in report.get("candidates") or []]
 
 
 def considered(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The candidates the walk read, in ranking order, with name, key and specialties (every
-    candidate in a report written before `ranking`)."""
+    candidate in a report written before `candidate_ranges`)."""
     return list(report.get("considered", report.get("candidates")) or [])
 
 
@@ -437,7 +457,7 @@ def replay(report: Mapping[str, Any]) -> list[int]:
 def reproduces(report: Mapping[str, Any]) -> bool:
     """Whether re-running the draw from its report gives the panel it records."""
     chosen = [c["expert_id"] for c in report.get("chosen") or []]
-    if not chosen or ("ranking" not in report and report.get("candidates") is None):
+    if not chosen or ("candidate_ranges" not in report and report.get("candidates") is None):
         return False
     try:
         return replay(report) == chosen
@@ -557,7 +577,8 @@ def draw(
             {"code": r.code, "specialties": sorted(r.specialties), "message": r.message}
             for r in rules
         ],
-        "ranking": ranked,
+        "candidate_count": len(eligible),
+        "candidate_ranges": id_ranges(eligible),
         "considered": head.considered(chosen),
         "excluded": _excluded(excluded),
         "chosen": [
@@ -727,7 +748,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
         now,
         why=why,
     )
-    walked = head.considered(chosen)
+    candidates, walked = id_ranges(eligible), head.considered(chosen)
     report["replacements"] = [
         *report.get("replacements", []),
         *(
@@ -738,7 +759,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
                 "expert": head.name(expert_id),
                 "label": review.label,
                 "meets": met,
-                "ranking": ranked,
+                "candidate_ranges": candidates,
                 "considered": walked,
             }
             for (expert_id, met), review in zip(chosen, added, strict=True)

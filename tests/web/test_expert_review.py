@@ -554,6 +554,41 @@ def test_the_staff_panel_view_shows_the_report_and_the_discussion(
     )
 
 
+def test_the_draw_report_shows_the_candidates_read_and_numbers_every_candidate(
+    client: FlaskClient, db: Session
+) -> None:
+    app = application_in(db, S.under_review, NOW)
+    report = panels.draw(db, user(db, "hz_city"), app, NOW, seed="ranges").report
+    db.commit()
+    log_in(client, "hz_city")
+    shown = text_of(client.get(f"/applications/{app.id}"))
+    assert f"候选顺序（{report['candidate_count']}人）" in shown and "按报告重算结果一致" in shown
+    assert all(c["expert"] in shown for c in report["considered"])
+    first, last = report["candidate_ranges"][0]
+    assert "全部候选专家编号：" + (f"{first}–{last}" if last != first else f"{first}") in shown
+
+
+def test_a_report_drawn_before_the_compact_form_still_shows_every_candidate(
+    client: FlaskClient, db: Session
+) -> None:
+    app = application_in(db, S.under_review, NOW)
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="old")
+    experts = {e.id: e for e in db.scalars(select(Expert))}
+    report = {k: v for k, v in panel.report.items()
+              if k not in ("candidate_count", "candidate_ranges", "considered")}
+    report["candidates"] = [
+        {"expert_id": i, "expert": experts[i].name, "key": panels.draw_key("old", i),
+         "specialties": experts[i].specialties}
+        for i in panels.rank("old", panels.candidate_ids(panel.report))
+    ]
+    panel.report = report
+    db.commit()
+    log_in(client, "hz_city")
+    shown = text_of(client.get(f"/applications/{app.id}"))
+    assert f"候选顺序（{len(report['candidates'])}人）" in shown and "按报告重算结果一致" in shown
+    assert all(c["expert"] in shown for c in report["candidates"])
+
+
 def test_the_pool_pages_edit_and_report_import_errors(client: FlaskClient, db: Session) -> None:
     log_in(client, "hz_city")
     listing = text_of(client.get("/experts?specialty=能源"))

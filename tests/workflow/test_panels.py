@@ -223,10 +223,15 @@ def test_the_report_replays_to_the_same_panel(db: Session) -> None:
         "公开种子-2026",
         3,
     )
-    # Every candidate's id, ranked by SHA-256("seed|expert id"): anyone can recompute the keys.
-    ranking = report["ranking"]
+    # Every candidate's id, as runs of consecutive ids; the ranking is by SHA-256("seed|expert
+    # id"), which anyone can recompute.
+    candidates = panels.candidate_ids(report)
+    assert report["candidate_count"] == len(candidates) == len(set(candidates))
+    assert panels.id_ranges(candidates) == report["candidate_ranges"]
+    assert not set(candidates) & {x["expert_id"] for x in report["excluded"]}
+    ranking = panels.rank("公开种子-2026", candidates)
     keys = [panels.draw_key("公开种子-2026", i) for i in ranking]
-    assert keys == sorted(keys) and panels.rank("公开种子-2026", sorted(ranking)) == ranking
+    assert keys == sorted(keys)
     # The candidates the draw read are described down to the last one taken, with their keys.
     walked = report["considered"]
     assert [c["expert_id"] for c in walked] == ranking[: len(walked)]
@@ -243,8 +248,9 @@ def test_a_report_listing_every_candidate_still_replays(db: Session) -> None:
     app = application_in(db, S.under_review, NOW)
     report = dict(panels.draw(db, user(db, "hz_city"), app, NOW, seed="旧报告").report)
     experts = {e.id: e for e in db.scalars(select(Expert))}
-    ranking = report.pop("ranking")
-    report.pop("considered")
+    ranking = panels.rank("旧报告", panels.candidate_ids(report))
+    for key in ("candidate_count", "candidate_ranges", "considered"):
+        del report[key]
     report["candidates"] = [
         {
             "expert_id": i,
@@ -345,9 +351,11 @@ def test_a_decline_draws_the_next_expert_from_the_same_ranking(db: Session) -> N
     assert any(s & {"C30", "C29"} for s in active) and any(s & {"energy", "carbon"} for s in active)
     entry = panel.report["replacements"][0]
     assert (entry["label"], entry["why"]) == ("R4", "R1谢绝：存在利益冲突")
-    # The ranking left (the same seed, without the panel's experts) down to the one taken.
-    assert first.expert_id not in entry["ranking"]
-    assert entry["ranking"] == panels.rank("d", entry["ranking"])
+    # The candidates left (the panel's experts are not) ranked by the same seed, read down to
+    # the one taken.
+    left = panels.rank("d", panels.candidate_ids(entry))
+    assert not {r.expert_id for r in panel.reviews[:3]} & set(left)
+    assert [c["expert_id"] for c in entry["considered"]] == left[: len(entry["considered"])]
     assert entry["considered"][-1]["expert_id"] == replacement.expert_id
     # The declaration is kept: the next draw for the same applicant leaves that expert out.
     assert db.scalars(select(ConflictDeclaration)).one().uscc == app.enterprise.uscc
@@ -387,6 +395,12 @@ def test_when_no_one_is_left_the_vacancy_is_recorded_and_staff_told(db: Session)
         )
     ).one()
     assert "缺少1人" in told.subject
+
+
+def test_ids_are_recorded_as_runs_of_consecutive_ids() -> None:
+    assert panels.id_ranges([5, 1, 2, 3, 9, 10]) == [[1, 3], [5, 5], [9, 10]]
+    assert panels.candidate_ids({"candidate_ranges": [[1, 3], [5, 5], [9, 10]]}) == [1, 2, 3, 5, 9, 10]
+    assert panels.id_ranges([]) == []
 
 
 def test_specialties_are_divisions_or_fields() -> None:
