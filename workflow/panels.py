@@ -380,15 +380,16 @@ def draw_key(seed: str, expert_id: int) -> str:
 
 def rank(seed: str, expert_ids: Iterable[int]) -> list[int]:
     """The ids by draw key, then id. The hexadecimal keys sort as their digests do, so the
-    digests are compared; the hash of "<seed>|" is computed once and extended per expert."""
+    digests are compared; the hash of "<seed>|" is computed once and extended per expert. The
+    sort is stable, so ids in id order keep it between equal keys."""
     prefix = hashlib.sha256(f"{seed}|".encode())
 
-    def key(expert_id: int) -> tuple[bytes, int]:
+    def key(expert_id: int) -> bytes:
         digest = prefix.copy()
         digest.update(b"%d" % expert_id)
-        return digest.digest(), expert_id
+        return digest.digest()
 
-    return sorted(expert_ids, key=key)
+    return sorted(sorted(expert_ids), key=key)
 
 
 def choose(
