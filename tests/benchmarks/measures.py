@@ -367,7 +367,12 @@ def reevaluation(bench: Bench, worker_count: int = 2) -> dict[str, Any]:
 
 def panel_draw(bench: Bench, page_ms: float) -> dict[str, Any]:
     """Draws over a pool of 5,000 experts (the 2,000 of the dataset and 3,000 more added for the
-    measurement), each rolled back; compared with a page request (issue #4)."""
+    measurement), each rolled back; compared with a page request (issue #4). Also the statements
+    one draw sends and the size of its report."""
+    import json
+
+    from tests.conftest import statements_sent
+
     pool = bench.count(5000, 50)
     timings = []
     with bench.factory() as session:
@@ -383,10 +388,18 @@ def panel_draw(bench: Bench, page_ms: float) -> dict[str, Any]:
             actor = staff_user(session, app.programme.jurisdiction_code)
             timings.append(timed(lambda: panels.draw(session, actor, app, now(), seed=f"bench-{app_id}")))
             savepoint.rollback()
+        # What one draw sends to the database and stores as its report: the first one again, untimed.
+        savepoint = session.begin_nested()
+        app = session.get(Application, bench.data.drawable[0])
+        actor = staff_user(session, app.programme.jurisdiction_code)
+        with statements_sent(bench.engine) as sent:
+            report = panels.draw(session, actor, app, now(), seed=f"bench-{app.id}").report
+        savepoint.rollback()
         session.rollback()
     draw_ms = statistics.median(timings) * 1000
     return {"pool": pool, "draws": len(timings), "draw_ms": round(draw_ms, 1), "page_ms": page_ms,
-            "ratio_to_page": round(draw_ms / page_ms, 2) if page_ms else None}
+            "ratio_to_page": round(draw_ms / page_ms, 2) if page_ms else None, "statements": len(sent),
+            "report_kb": round(len(json.dumps(report, ensure_ascii=False).encode()) / 1024, 1)}
 
 
 def ticks(bench: Bench) -> dict[str, Any]:
