@@ -9,7 +9,8 @@ reader's language (``web.i18n.message``) with the numbers written in the reader'
 
 Values: text (user data, names from the guideline files: shown as given), numbers
 (:class:`Number`), amounts with a unit (:class:`Quantity`), days (:class:`Day`), lists
-(:class:`Joined`) and other messages (a word such as “申报值” is ``message("申报值")``).
+(:class:`Joined`) and other messages (a word such as “申报值” is ``message("申报值")``, messages
+stored before are :class:`Stored`).
 ``encode`` gives the messages as JSON; ``chinese`` writes encoded messages back in Chinese.
 """
 from __future__ import annotations
@@ -81,7 +82,21 @@ class Joined:
         return {"join": [_json(item) for item in self.items], "separator": self.separator}
 
 
-Value = Union[str, int, float, Decimal, Number, Quantity, Day, Joined, "Text"]
+@dataclass(frozen=True)
+class Stored:
+    """Messages stored before (``encode``), taken up in a new message: an evaluation's reasons in a
+    notification."""
+
+    encoded: tuple[Any, ...]
+
+    def __str__(self) -> str:
+        return chinese(list(self.encoded))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": list(self.encoded)}
+
+
+Value = Union[str, int, float, Decimal, Number, Quantity, Day, Joined, Stored, "Text"]
 
 
 @dataclass(frozen=True)
@@ -191,7 +206,7 @@ def _text(value: Value) -> str:
 def _json(value: Value) -> Any:
     if isinstance(value, Text):
         return value.parts[0].to_dict() if len(value.parts) == 1 else {"text": encode(value)}
-    if isinstance(value, (Number, Quantity, Day, Joined)):
+    if isinstance(value, (Number, Quantity, Day, Joined, Stored)):
         return value.to_json()
     if isinstance(value, Decimal):
         return Number(value).to_json()

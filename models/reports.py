@@ -48,8 +48,19 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str] = mapped_column(String(300), default="")
+    # The messages of the subject and body ({"subject": [...], "body": [...]}: evaluators.messages),
+    # so that the inbox reads in the reader's language; None for text written without them.
+    messages: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),
                       UniqueConstraint("user_id", "key"))
+
+    @property
+    def subject_messages(self) -> list[Any] | None:
+        return (self.messages or {}).get("subject")
+
+    @property
+    def body_messages(self) -> list[Any] | None:
+        return (self.messages or {}).get("body")

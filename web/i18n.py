@@ -129,12 +129,14 @@ def data_lang(value: Any) -> Markup:
     return Markup(' lang="zh-CN"') if english() and CJK.search(str(value or "")) else Markup("")
 
 
-def message(container: Mapping[str, Any] | None, key: str) -> Markup:
+def message(container: Any, key: str) -> Markup:
     """A sentence the system composed (evaluators.messages), stored as ``container[key]`` (the
-    Chinese text) next to ``container[key + "_messages"]`` (its messages), in the page's language.
-    Text stored without messages is shown as data."""
-    container = container or {}
-    return _composed(container.get(key), container.get(f"{key}_messages"))
+    Chinese text) next to ``container[key + "_messages"]`` (its messages), in the page's language;
+    or the attributes of those names of a row. Text stored without messages is shown as data."""
+    if container is None or isinstance(container, Mapping):
+        container = container or {}
+        return _composed(container.get(key), container.get(f"{key}_messages"))
+    return _composed(getattr(container, key, None), getattr(container, f"{key}_messages", None))
 
 
 def messages(container: Mapping[str, Any] | None, key: str) -> list[Markup]:
@@ -169,7 +171,7 @@ def _message(part: Any) -> Markup:
     return Markup(translated) % {name: _value(v) for name, v in values.items()}
 
 
-SEPARATORS = {"、": ", ", "；": "; "}
+SEPARATORS = {"、": ", ", "；": "; ", "": " "}
 
 
 def _value(value: Any) -> Markup | str:

@@ -121,8 +121,10 @@ def render(session: Session, certificate_id: int) -> str:
     certificate.issued_at = moment
     notifications.notify(
         session, notifications.enterprise_users(session, designation.enterprise_id),
-        key=f"certificate-issued-{certificate.id}", subject=f"证书已签发：{certificate.number}",
-        body=f"{view.issuer}为“{certificate.holder}”签发的{view.kind_label}证书已生成，可下载电子证书。",
+        key=f"certificate-issued-{certificate.id}",
+        subject=message("证书已签发：%(number)s", number=certificate.number),
+        body=message("%(issuer)s为“%(holder)s”签发的%(kind)s证书已生成，可下载电子证书。", issuer=view.issuer,
+                     holder=certificate.holder, kind=message(view.kind_label)),
         link=f"/certificates/{certificate.number}.pdf", now=moment,
     )
     return "issued"

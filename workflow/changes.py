@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from evaluators.messages import message
 from models import ChangeReport, Designation
 from models.enums import DesignationState, Role
 from workflow import certificates, notifications
@@ -34,7 +35,8 @@ def report(session: Session, actor: Actor, designation: Designation, *, changes:
     session.add(row)
     session.flush()
     notifications.notify(session, notifications.staff_of(session, designation.jurisdiction_code),
-                         key=f"change-{row.id}", subject=f"{designation.enterprise.name}报告了变更，请复核",
+                         key=f"change-{row.id}",
+                         subject=message("%(enterprise)s报告了变更，请复核", enterprise=designation.enterprise.name),
                          body=row.description, link=f"/designations/{designation.id}", now=now)
     return row
 
@@ -69,7 +71,8 @@ def resolve(session: Session, actor: Actor, row: ChangeReport, *, accept: bool, 
             certificates.supersede(session, designation, now)
     notifications.notify(session, notifications.enterprise_users(session, designation.enterprise_id),
                          key=f"change-{row.id}-resolved",
-                         subject=f"变更复核结果：{'已同意，证书将换发' if accept else '不予同意'}",
-                         body=f"复核意见：{row.resolution}", link=f"/designations/{designation.id}", now=now)
+                         subject=message("变更复核结果：已同意，证书将换发") if accept else message("变更复核结果：不予同意"),
+                         body=message("复核意见：%(resolution)s", resolution=row.resolution),
+                         link=f"/designations/{designation.id}", now=now)
     session.flush()
     return row

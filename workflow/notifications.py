@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from evaluators.messages import Day, Joined, Stored, Text, encode, message
 from models import Application, Designation, Notification, Objection, User
 from models.enums import KIND_LABELS, TIER_LABELS, ReviewState, Role
 from workflow import outbox
@@ -71,7 +72,7 @@ def notify_each(session: Session, messages: Sequence[Message], *, now: datetime)
         Notification.user_id.in_(sorted({m.user.id for m in wanted}))))
     known = {(user_id, key) for user_id, key in sent}
     added = [(m.user, Notification(user_id=m.user.id, key=m.key, subject=m.subject[:200], body=m.body,
-                                   link=m.link, created_at=now))
+                                   link=m.link, messages=_messages(m), created_at=now))
              for m in wanted if (m.user.id, m.key) not in known]
     session.add_all([message for _, message in added])
     mailed = [message for user, message in added if user.email and user.active]
@@ -82,6 +83,13 @@ def notify_each(session: Session, messages: Sequence[Message], *, now: datetime)
                 outbox.add(session, "send_email", ["notification", message.id], queue="notifications",
                            key=f"notification-{message.id}")
     return len(added)
+
+
+def _messages(m: Message) -> dict[str, Any] | None:
+    """The messages of a subject and body the system composed (evaluators.messages), for the inbox;
+    the e-mail takes the Chinese text."""
+    composed = {"subject": encode(m.subject), "body": encode(m.body)}
+    return composed if composed["subject"] or composed["body"] else None
 
 
 def enterprise_users(session: Session, enterprise_id: int) -> list[User]:
@@ -141,40 +149,41 @@ def email_in(contact: str) -> str | None:
 
 @dataclass(frozen=True)
 class Event:
-    """Who hears of a change, and what they read: subject and body are `str.format` templates."""
+    """Who hears of a change, and what they read: subject and body are message templates
+    (evaluators.messages, with ``%(name)s`` placeholders); the link a `str.format` template."""
 
     audience: str  # applicant | holding_staff | deciding_staff | panel
     subject: str
-    body: str = "{reason}"
+    body: str = "%(reason)s"
     link: str = "/applications/{id}"
 
 
 APPLICATION_EVENTS: dict[tuple[str, str], Event] = {
     # (trigger, state reached) → the message
     ("submit", "submitted"): Event(
-        "holding_staff", "待审核：{enterprise}提交了申报（申报 #{id}）",
-        "{programme}。请审核后推荐、受理或退回修改。"),
+        "holding_staff", "待审核：%(enterprise)s提交了申报（申报 #%(id)s）",
+        "%(programme)s。请审核后推荐、受理或退回修改。"),
     ("recommend", "submitted"): Event(
-        "holding_staff", "待审核：{enterprise}的申报已推荐至本级（申报 #{id}）",
-        "{programme}。请审核后继续推荐、受理或退回修改。"),
+        "holding_staff", "待审核：%(enterprise)s的申报已推荐至本级（申报 #%(id)s）",
+        "%(programme)s。请审核后继续推荐、受理或退回修改。"),
     ("return_for_changes", "returned"): Event(
-        "applicant", "申报被退回修改（申报 #{id}）", "退回原因：{reason}\n请修改后重新提交。",
+        "applicant", "申报被退回修改（申报 #%(id)s）", "退回原因：%(reason)s\n请修改后重新提交。",
         "/portal/applications/{id}/form"),
-    ("refuse", "rejected"): Event("applicant", "申报不予受理（申报 #{id}）", "理由：{reason}"),
+    ("refuse", "rejected"): Event("applicant", "申报不予受理（申报 #%(id)s）", "理由：%(reason)s"),
     ("complete_evaluation", "under_review"): Event(
-        "deciding_staff", "请抽取评审专家：{enterprise}（申报 #{id}）",
-        "自动评价符合条件（{auto_score}分），请抽取专家组。", "/applications/{id}#panel"),
+        "deciding_staff", "请抽取评审专家：%(enterprise)s（申报 #%(id)s）",
+        "自动评价符合条件（%(auto_score)s分），请抽取专家组。", "/applications/{id}#panel"),
     ("complete_evaluation", "ineligible"): Event(
-        "applicant", "申报未通过自动评价（申报 #{id}）", "不符合条件的原因：{evaluation_reasons}"),
+        "applicant", "申报未通过自动评价（申报 #%(id)s）", "不符合条件的原因：%(evaluation_reasons)s"),
     ("request_clarification", "awaiting_clarification"): Event(
-        "applicant", "专家组要求补充说明（申报 #{id}）", "需要补充说明的问题：{reason}\n请在申报页面提交补充说明。"),
+        "applicant", "专家组要求补充说明（申报 #%(id)s）", "需要补充说明的问题：%(reason)s\n请在申报页面提交补充说明。"),
     ("answer_clarification", "under_review"): Event(
-        "panel", "申报单位已补充说明，评审继续（申报 #{id}）", "补充说明：{reason}"),
+        "panel", "申报单位已补充说明，评审继续（申报 #%(id)s）", "补充说明：%(reason)s"),
     ("approve_for_notice", "public_notice"): Event(
-        "applicant", "申报已进入公示（申报 #{id}）", "公示期间如有异议，认定部门将核实处理。"),
-    ("reject", "rejected"): Event("applicant", "申报不予认定（申报 #{id}）", "理由：{reason}"),
+        "applicant", "申报已进入公示（申报 #%(id)s）", "公示期间如有异议，认定部门将核实处理。"),
+    ("reject", "rejected"): Event("applicant", "申报不予认定（申报 #%(id)s）", "理由：%(reason)s"),
     ("uphold_objection", "under_review"): Event(
-        "applicant", "公示异议成立，申报退回评审（申报 #{id}）", "处理意见：{reason}"),
+        "applicant", "公示异议成立，申报退回评审（申报 #%(id)s）", "处理意见：%(reason)s"),
 }
 
 
@@ -184,12 +193,12 @@ def application_changed(session: Session, app: Application, trigger: str, reason
     if event is None:
         return 0
     fields: dict[str, Any] = {
-        "id": app.id, "enterprise": app.enterprise.name, "programme": app.programme.title,
+        "id": str(app.id), "enterprise": app.enterprise.name, "programme": app.programme.title,
         "reason": reason, "auto_score": f"{app.auto_score:g}" if app.auto_score is not None else "",
-        "evaluation_reasons": "；".join((app.evaluation or {}).get("reasons") or []) or "见评价结果",
+        "evaluation_reasons": _evaluation_reasons(app.evaluation or {}),
     }
     key = f"application-{app.id}-{trigger}-{int(now.timestamp())}"
-    subject, body, link = (event.subject.format(**fields), event.body.format(**fields),
+    subject, body, link = (_filled_in(event.subject, fields), _filled_in(event.body, fields),
                            event.link.format(**fields))
     if event.audience == "panel":
         sent = 0
@@ -207,13 +216,28 @@ def application_changed(session: Session, app: Application, trigger: str, reason
     return notify(session, users, key=key, subject=subject, body=body, link=link, now=now)
 
 
+def _filled_in(template: str, fields: dict[str, Any]) -> Text:
+    return message(template, **{name: value for name, value in fields.items() if f"%({name})s" in template})
+
+
+def _evaluation_reasons(evaluation: dict[str, Any]) -> Text | Joined:
+    """Why an evaluation found the application ineligible, each reason with its messages if it has them."""
+    reasons = evaluation.get("reasons") or []
+    if not reasons:
+        return message("见评价结果")
+    stored = evaluation.get("reasons_messages") or []
+    return Joined(tuple(Stored(tuple(stored[i])) if i < len(stored) and stored[i] else text
+                        for i, text in enumerate(reasons)), "；")
+
+
 def objection_filed(session: Session, objection: Objection, now: datetime) -> int:
     app = objection.application
     return notify(session, staff_of(session, app.programme.jurisdiction_code),
                   key=f"objection-{objection.id}-filed",
-                  subject=f"公示异议待处理：{app.enterprise.name}（申报 #{app.id}）",
-                  body=f"异议人：{objection.name}\n异议内容：{objection.content}\n"
-                       "请核实后认定异议成立或不成立；处理完毕前公示不能结束。",
+                  subject=message("公示异议待处理：%(enterprise)s（申报 #%(id)s）", enterprise=app.enterprise.name,
+                                  id=str(app.id)),
+                  body=message("异议人：%(name)s\n异议内容：%(content)s\n请核实后认定异议成立或不成立；"
+                               "处理完毕前公示不能结束。", name=objection.name, content=objection.content),
                   link=f"/applications/{app.id}", now=now)
 
 
@@ -230,18 +254,18 @@ def objection_decided(session: Session, objection: Objection) -> bool:
 
 DESIGNATION_EVENTS: dict[str, Event] = {
     "require_rectification": Event(
-        "holder", "请于{rectify_by}前完成整改：{kind}（{enterprise}）",
-        "整改要求：{reason}\n整改期满未经确认的，认定将被暂停。", "/designations/{id}"),
-    "confirm_rectified": Event("holder", "整改已确认：{kind}（{enterprise}）", "认定恢复有效。", "/designations/{id}"),
-    "suspend": Event("holder", "认定已暂停：{kind}（{enterprise}）",
-                     "暂停理由：{reason}\n暂停至{suspended_until}；期满未恢复的将被撤销认定。", "/designations/{id}"),
-    "reinstate": Event("holder", "认定已恢复：{kind}（{enterprise}）", "认定恢复有效。", "/designations/{id}"),
-    "propose_revocation": Event("other_staff", "请确认撤销{enterprise}的认定",
-                                "撤销理由：{reason}\n撤销须由提议人以外的工作人员确认。", "/designations/{id}"),
-    "revoke": Event("holder", "认定已撤销：{kind}（{enterprise}）", "撤销理由：{reason}", "/designations/{id}"),
-    "expire": Event("holder", "认定已到期：{kind}（{enterprise}）", "有效期至{valid_until}，证书已作废。",
+        "holder", "请于%(rectify_by)s前完成整改：%(kind)s（%(enterprise)s）",
+        "整改要求：%(reason)s\n整改期满未经确认的，认定将被暂停。", "/designations/{id}"),
+    "confirm_rectified": Event("holder", "整改已确认：%(kind)s（%(enterprise)s）", "认定恢复有效。", "/designations/{id}"),
+    "suspend": Event("holder", "认定已暂停：%(kind)s（%(enterprise)s）",
+                     "暂停理由：%(reason)s\n暂停至%(suspended_until)s；期满未恢复的将被撤销认定。", "/designations/{id}"),
+    "reinstate": Event("holder", "认定已恢复：%(kind)s（%(enterprise)s）", "认定恢复有效。", "/designations/{id}"),
+    "propose_revocation": Event("other_staff", "请确认撤销%(enterprise)s的认定",
+                                "撤销理由：%(reason)s\n撤销须由提议人以外的工作人员确认。", "/designations/{id}"),
+    "revoke": Event("holder", "认定已撤销：%(kind)s（%(enterprise)s）", "撤销理由：%(reason)s", "/designations/{id}"),
+    "expire": Event("holder", "认定已到期：%(kind)s（%(enterprise)s）", "有效期至%(valid_until)s，证书已作废。",
                     "/designations/{id}"),
-    "renew": Event("holder", "认定已续期：{kind}（{enterprise}）", "有效期延至{valid_until}，证书已换发。",
+    "renew": Event("holder", "认定已续期：%(kind)s（%(enterprise)s）", "有效期延至%(valid_until)s，证书已换发。",
                    "/designations/{id}"),
 }
 
@@ -257,7 +281,7 @@ def designation_changed(session: Session, designation: Designation, trigger: str
     else:  # a revocation takes two people: the proposer is not asked to confirm
         users = [u for u in staff_of(session, designation.jurisdiction_code) if u.id != actor_id]
     return notify(session, users, key=f"designation-{designation.id}-{trigger}-{int(now.timestamp())}",
-                  subject=event.subject.format(**fields), body=event.body.format(**fields),
+                  subject=_filled_in(event.subject, fields), body=_filled_in(event.body, fields),
                   link=event.link.format(**fields), now=now)
 
 
@@ -265,17 +289,18 @@ def designation_granted(session: Session, designation: Designation, now: datetim
     fields = _designation_fields(designation, "")
     return notify(session, enterprise_users(session, designation.enterprise_id),
                   key=f"designation-{designation.id}-granted",
-                  subject="已获认定：{kind}（{enterprise}）".format(**fields),
-                  body="公示期满无异议，认定有效期{valid_from}至{valid_until}。证书生成后可在认定页面下载。".format(**fields),
+                  subject=_filled_in("已获认定：%(kind)s（%(enterprise)s）", fields),
+                  body=_filled_in("公示期满无异议，认定有效期%(valid_from)s至%(valid_until)s。证书生成后可在认定页面下载。",
+                                  fields),
                   link=f"/designations/{designation.id}", now=now)
 
 
 def _designation_fields(designation: Designation, reason: str) -> dict[str, Any]:
     return {"id": designation.id, "enterprise": designation.enterprise.name, "reason": reason,
-            "kind": f"{TIER_LABELS[designation.tier]}{KIND_LABELS[designation.kind]}",
+            "kind": Joined((message(TIER_LABELS[designation.tier]), message(KIND_LABELS[designation.kind])), ""),
             "rectify_by": _day(designation.rectify_by), "suspended_until": _day(designation.suspended_until),
             "valid_from": _day(designation.valid_from), "valid_until": _day(designation.valid_until)}
 
 
-def _day(value: Any) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value is not None else ""
+def _day(value: Any) -> Day | str:
+    return Day(value) if value is not None else ""

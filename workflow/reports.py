@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 import evaluators
-from evaluators.messages import Joined, message
+from evaluators.messages import Day, Joined, message
 from models import Application, Designation, YearlyReport
 from models.enums import DesignationState, ReportState, Role
 from workflow import designations, notifications, outbox
@@ -51,8 +51,9 @@ def open_reports(session: Session, today: date, now: datetime | None = None) -> 
         notifications.notify(
             session, notifications.enterprise_users(session, designation.enterprise_id),
             key=f"report-{report.id}-opened",
-            subject=f"请报送{year}年度动态管理表（{report.due_on.month}月{report.due_on.day}日前）",
-            body="请填报上一年度的关键指标，系统将按认定时的评价标准复核。",
+            subject=message("请报送%(year)s年度动态管理表（%(due_on)s前）", year=str(year),
+                            due_on=Day(report.due_on, year=False)),
+            body=message("请填报上一年度的关键指标，系统将按认定时的评价标准复核。"),
             link=_link(designation), now=now)
         opened.append(report.id)
     return opened
@@ -72,8 +73,9 @@ def remind(session: Session, today: date, now: datetime) -> int:
                 sent += notifications.notify(
                     session, notifications.enterprise_users(session, d.enterprise_id),
                     key=f"report-{report.id}-remind-{days}",
-                    subject=f"请在{report.due_on.month}月{report.due_on.day}日前报送{report.year}年度动态管理表",
-                    body="逾期未报送将被责令整改，整改期满仍未报送的将暂停直至撤销认定。",
+                    subject=message("请在%(due_on)s前报送%(year)s年度动态管理表",
+                                    due_on=Day(report.due_on, year=False), year=str(report.year)),
+                    body=message("逾期未报送将被责令整改，整改期满仍未报送的将暂停直至撤销认定。"),
                     link=_link(d), now=now)
     return sent
 
@@ -91,8 +93,10 @@ def mark_overdue(session: Session, today: date, now: datetime) -> dict[str, list
             notifications.notify(
                 session, notifications.enterprise_users(session, d.enterprise_id) + notifications.staff_of(
                     session, d.jurisdiction_code),
-                key=f"report-{report.id}-overdue", subject=f"{d.enterprise.name}逾期未报送{report.year}年度动态管理表",
-                body="请尽快报送；宽限期满仍未报送的将被责令整改。", link=_link(d), now=now)
+                key=f"report-{report.id}-overdue",
+                subject=message("%(enterprise)s逾期未报送%(year)s年度动态管理表", enterprise=d.enterprise.name,
+                                year=str(report.year)),
+                body=message("请尽快报送；宽限期满仍未报送的将被责令整改。"), link=_link(d), now=now)
         grace = d.application.programme.report_grace_days
         if today > report.due_on + timedelta(days=grace) and d.state is DesignationState.active:
             designations.act(session, SYSTEM, d, "require_rectification", now,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import evaluators
+from evaluators.messages import Day, message
 from models import Application, Panel, Review, TransitionLog
 from models.enums import ApplicationState, Recommendation, ReviewState, Role
 from models.experts import ConflictDeclaration, ConflictSource
@@ -320,16 +321,17 @@ def complete_if_ready(session: Session, panel: Panel, now: datetime) -> bool:
     panel.report = {**(panel.report or {}), "aggregation": result}
     applications.act(session, SYSTEM, app, "complete_review", now)
     staff = notifications.staff_of(session, app.programme.jurisdiction_code)
-    subject = f"专家评审完成，请作出决定：{app.enterprise.name}（申报 #{app.id}）"
-    body = f"专家组评分 {result['score']:g} 分。"
+    subject = message("专家评审完成，请作出决定：%(enterprise)s（申报 #%(id)s）", enterprise=app.enterprise.name,
+                      id=str(app.id))
+    body = message("专家组评分 %(score)s 分。", score=f"{result['score']:g}")
     if result["discussion"]:
         audit.application_event(session, "discussion_opened", app.id, now,
                                 divergence=str(result["divergence"]), threshold=str(result["threshold"]))
-        subject = f"专家评分分歧较大，须组织专家组讨论：{app.enterprise.name}（申报 #{app.id}）"
-        body += (
-            f"各专家总分相差 {result['divergence']:g} 分，"
-            f"超过本批次 {result['threshold']:g} 分的阈值，须组织专家组讨论并记录结论后才能同意公示。"
-        )
+        subject = message("专家评分分歧较大，须组织专家组讨论：%(enterprise)s（申报 #%(id)s）",
+                          enterprise=app.enterprise.name, id=str(app.id))
+        body += message("各专家总分相差 %(divergence)s 分，超过本批次 %(threshold)s 分的阈值，"
+                        "须组织专家组讨论并记录结论后才能同意公示。",
+                        divergence=f"{result['divergence']:g}", threshold=f"{result['threshold']:g}")
     notifications.notify(
         session,
         staff,
@@ -455,8 +457,8 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
                     [review.expert.user],
                     key=f"review-{review.id}-lapsed",
                     now=now,
-                    subject=f"评审邀请已过期（申报 #{review.application_id}）",
-                    body="您未在期限内答复，系统已按同一规则补抽其他专家。",
+                    subject=message("评审邀请已过期（申报 #%(id)s）", id=str(review.application_id)),
+                    body=message("您未在期限内答复，系统已按同一规则补抽其他专家。"),
                     link=f"/desk/reviews/{review.id}",
                 )
                 lapsed.append(review.id)
@@ -466,8 +468,8 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
                     [review.expert.user],
                     key=f"review-{review.id}-answer-reminder",
                     now=now,
-                    subject=f"请尽快答复评审邀请（申报 #{review.application_id}）",
-                    body=f"答复期限：{panels.answer_day(review)}。",
+                    subject=message("请尽快答复评审邀请（申报 #%(id)s）", id=str(review.application_id)),
+                    body=message("答复期限：%(day)s。", day=_answer_day(review)),
                     link=f"/desk/reviews/{review.id}",
                 )
         elif review.state is ReviewState.accepted:
@@ -492,6 +494,13 @@ def _panels_under_review(session: Session) -> list[Panel]:
     )
 
 
+def _answer_day(review: Review) -> Day | str:
+    """The last day to answer an invitation (panels.answer_day), as a message value."""
+    if review.respond_by is None:
+        return ""
+    return Day((review.respond_by.astimezone(CHINA) - timedelta(seconds=1)).date())
+
+
 def _remind_due(session: Session, review: Review, now: datetime) -> int:
     due = deadline(session, review)
     if due.at is None:
@@ -505,8 +514,9 @@ def _remind_due(session: Session, review: Review, now: datetime) -> int:
             [review.expert.user, *staff],
             key=f"review-{review.id}-overdue-{day.date()}",
             now=now,
-            subject=f"评审已逾期（申报 #{review.application_id}，{review.label}）",
-            body=f"评分应于{day.date()}前提交。",
+            subject=message("评审已逾期（申报 #%(id)s，%(review)s）", id=str(review.application_id),
+                            review=review.label),
+            body=message("评分应于%(day)s前提交。", day=day.date().isoformat()),
             link=link,
         )
     if now >= due.at - REMIND_REVIEW:
@@ -515,7 +525,8 @@ def _remind_due(session: Session, review: Review, now: datetime) -> int:
             [review.expert.user],
             key=f"review-{review.id}-due-reminder-{day.date()}",
             now=now,
-            subject=f"请于{day.month}月{day.day}日前提交评分（申报 #{review.application_id}）",
+            subject=message("请于%(day)s前提交评分（申报 #%(id)s）", day=Day(day.date(), year=False),
+                            id=str(review.application_id)),
             link=link,
         )
     return 0

@@ -104,3 +104,28 @@ def test_a_forged_certificate_is_called_out_in_english(client, db) -> None:
     assert untranslated(answers["en"]) == ("en", [])
     assert "Certificate number “330100-GF-2026-0999” does not exist: the certificate is forged" in answers["en"]
     assert "证书编号“330100-GF-2026-0999”不存在：伪造的证书" in answers["zh"]
+
+
+def test_the_inbox_reads_in_the_readers_language(client, db) -> None:
+    app = application_in(db, S.ineligible, NOW)
+    db.commit()
+    log_in(client, "qt_newmat")
+    english = page(client, "/inbox", "en")
+    assert untranslated(english) == ("en", [])
+    assert f"Application did not pass the automatic evaluation (application #{app.id})" in english
+    assert "Why it is not eligible: Veto: " in english and "; basis: the applicant&#39;s declaration" in english
+    chinese = page(client, "/inbox")
+    assert f"申报未通过自动评价（申报 #{app.id}）" in chinese
+    assert "不符合条件的原因：否决项：" in chinese and "，依据：申报单位声明" in chinese
+
+
+def test_a_message_stored_before_its_messages_reads_as_data(client, db) -> None:
+    from models import Notification
+    from tests.builders import user
+
+    db.add(Notification(user_id=user(db, "qt_newmat").id, key="old", subject="旧消息：请补充材料", body="", link=""))
+    db.commit()
+    log_in(client, "qt_newmat")
+    english = page(client, "/inbox", "en")
+    assert untranslated(english) == ("en", [])
+    assert f'<span class="subject">{DATA}旧消息：请补充材料</span></span>' in english

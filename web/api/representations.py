@@ -7,6 +7,7 @@ import orjson
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session, defer, joinedload, load_only
 
+from evaluators.messages import encode, message
 from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Panel, Programme, Review,
                     TransitionLog, User)
 from models.enums import ReviewState
@@ -46,12 +47,20 @@ def expert(x: Expert) -> dict[str, Any]:
             "specialties": x.specialties, "jurisdiction": x.jurisdiction_code, "active": x.active}
 
 
-def history(session: Session, entity: str, entity_id: int) -> list[dict[str, Any]]:
+def history(session: Session, entity: str, entity_id: int, *, messages: bool = False) -> list[dict[str, Any]]:
+    """An entity's transitions; with ``messages``, for a page, the messages of the composed notes
+    and reasons as well (``note_messages``, ``reason_messages``: evaluators.messages)."""
     rows = session.scalars(select(TransitionLog).where(
         TransitionLog.entity == entity, TransitionLog.entity_id == entity_id).order_by(TransitionLog.id))
-    return [{"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
-             "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason, "note": _note(session, r)}
-            for r in rows]
+    entries = []
+    for r in rows:
+        note = _note(session, r)
+        entry = {"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
+                 "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason, "note": note}
+        if messages:
+            entry.update(note_messages=encode(note), reason_messages=(r.details or {}).get("reason_messages"))
+        entries.append(entry)
+    return entries
 
 
 def _note(session: Session, row: TransitionLog) -> str:
@@ -60,7 +69,7 @@ def _note(session: Session, row: TransitionLog) -> str:
     if row.trigger == "recommend" and details.get("to_jurisdiction"):
         names = [jurisdictions.bureau_name(session, details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
         if all(names):
-            return f"{names[0]}推荐至{names[1]}"
+            return message("%(from_bureau)s推荐至%(to_bureau)s", from_bureau=names[0], to_bureau=names[1])
     return ""
 
 
