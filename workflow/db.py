@@ -1,11 +1,13 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -18,8 +20,28 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _replace_if_closed_by_server)
+    return engine
+
+
+def _replace_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Replace a pooled connection the server has ended (a restart, pg_terminate_backend, an idle
+    time-out) before anyone uses it, without the round trip of a pre-ping's SELECT 1.
+
+    An idle connection has nothing to read; when the server ends it, its farewell (a FATAL error)
+    or the end of the stream is waiting on the socket. Raising DisconnectionError makes the pool
+    open a new connection in its place. A connection cut silently by the network is noticed by
+    the first statement instead, which fails that one request or job (a 503, or a retry)."""
+    if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
+        raise DisconnectionError("the server ended this pooled connection")
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
