@@ -22,7 +22,6 @@ enough to re-run the draw (`replay`) from the report alone. Reports written befo
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
