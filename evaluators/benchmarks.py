@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from evaluators.energy import PLACES
+from evaluators.messages import message
 from evaluators.reference import number, read_table
 from evaluators.trace import BenchmarkResult, CalculationStep
 from evaluators.values import as_float, decimal_text, read_number
@@ -73,17 +74,20 @@ def positions(products: Any) -> tuple[tuple[CalculationStep, ...], tuple[Benchma
             continue
         found = level(entry.get("product"))
         if found is None:
-            notes.append(f"产品“{entry.get('product')}”不在能效标杆水平和基准水平表中，未对标。")
+            notes.append(message("产品“%(product)s”不在能效标杆水平和基准水平表中，未对标。",
+                                 product=str(entry.get("product"))))
             continue
         reading = read_number(entry.get("energy_per_unit"))
         if reading.status != "given" or reading.value < 0:
-            notes.append(f"{found.name}未填写可识别的单位产品综合能耗（{found.unit}），未对标。")
+            notes.append(message("%(product)s未填写可识别的单位产品综合能耗（%(unit)s），未对标。",
+                                 product=found.name, unit=found.unit))
             continue
         result = _position(found, reading.value)
         results.append(result)
         steps.append(CalculationStep(
             key=f"benchmark.{found.key}",
-            name=f"{found.name}能效水平：{POSITIONS[result.position]}",
+            name=message("%(product)s能效水平：%(position)s", product=found.name,
+                         position=message(POSITIONS[result.position])),
             inputs=((f"单位产品综合能耗（{found.unit}）", result.value),
                     (f"标杆水平（{found.unit}）", result.benchmark),
                     (f"基准水平（{found.unit}）", result.baseline)),

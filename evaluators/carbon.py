@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from evaluators.energy import PLACES, Amount
+from evaluators.messages import message
 from evaluators.reference import number, read_table
 from evaluators.trace import CalculationStep
 from evaluators.values import as_float, decimal_text, read_number
@@ -147,22 +148,23 @@ def read_renewables(
     notes = []
     section = renewables if isinstance(renewables, Mapping) else {}
     if renewables not in (None, "") and not isinstance(renewables, Mapping):
-        notes.append("可再生能源数据格式无法识别，按 0 计。")
+        notes.append(message("可再生能源数据格式无法识别，按 0 计。"))
     values = []
     for key, name in (("own_generation_kwh", "自发自用可再生能源电量"),
                       ("green_power_purchased_kwh", "外购绿色电力")):
         reading = read_number(section.get(key))
         if reading.status == "invalid" or (reading.status == "given" and reading.value < 0):
-            notes.append(f"{name}“{reading.shown}”无法识别，按 0 计。")
+            notes.append(message("%(figure)s“%(entered)s”无法识别，按 0 计。", figure=message(name),
+                                 entered=str(reading.shown)))
             values.append(Decimal(0))
         else:
             values.append(reading.value if reading.status == "given" else Decimal(0))
     own, green = values
     if own > electricity_kwh:
-        notes.append("自发自用可再生能源电量超过用电总量，按用电总量计。")
+        notes.append(message("自发自用可再生能源电量超过用电总量，按用电总量计。"))
         own = electricity_kwh
     if green > electricity_kwh - own:
-        notes.append("外购绿色电力超过扣除自发自用电量后的外购电量，按外购电量计。")
+        notes.append(message("外购绿色电力超过扣除自发自用电量后的外购电量，按外购电量计。"))
         green = electricity_kwh - own
     return Renewables(own, green), tuple(notes)
 
@@ -193,7 +195,7 @@ def emissions(
                   emitting_kwh, "kWh"),
             CalculationStep(
                 key="carbon.electricity",
-                name="外购电网电力二氧化碳排放",
+                name=message("外购电网电力二氧化碳排放"),
                 inputs=(("计排放的外购电量（kWh）", as_float(emitting_kwh, PLACES)),
                         ("数据年份", year), ("地区", region)),
                 factor=float(factor.kgco2_per_kwh),
@@ -212,14 +214,14 @@ def emissions(
             continue
         fuel = fuel_factors().get(entry.carrier.key)
         if fuel is None:
-            notes.append(f"{entry.carrier.name}没有二氧化碳排放因子，未计入排放。")
+            notes.append(message("%(carrier)s没有二氧化碳排放因子，未计入排放。", carrier=entry.carrier.name))
             continue
         kg = entry.amount * fuel.kgco2_per_unit
         fuel_kg += kg
         steps.append(
             CalculationStep(
                 key=f"carbon.{entry.carrier.key}",
-                name=f"{entry.carrier.name}二氧化碳排放",
+                name=message("%(carrier)s二氧化碳排放", carrier=entry.carrier.name),
                 inputs=(("消费量", as_float(entry.amount, PLACES)), ("单位", entry.carrier.unit)),
                 factor=float(fuel.kgco2_per_unit),
                 factor_unit=f"kgCO2/{entry.carrier.unit}",
@@ -238,7 +240,7 @@ def emissions(
         steps.append(
             CalculationStep(
                 key="carbon.total_t",
-                name="二氧化碳排放总量（吨）",
+                name=message("二氧化碳排放总量（吨）"),
                 inputs=(("二氧化碳排放总量（kgCO2）", as_float(total, PLACES)),),
                 factor=None,
                 factor_unit=None,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from evaluators.messages import Joined, message
 from evaluators.reference import number, read_table
 from evaluators.trace import CalculationStep
 from evaluators.values import as_float, decimal_text, read_number
@@ -76,7 +77,7 @@ def carrier(key: str) -> Carrier | None:
 def read_amounts(energy: Any) -> tuple[tuple[Amount, ...], tuple[str, ...]]:
     """Known carriers with a readable, non-negative amount, in table order; notes on the rest."""
     if not isinstance(energy, Mapping):
-        return (), ("能源消费数据格式无法识别，未计算综合能耗。",) if energy not in (None, "") else ()
+        return (), (message("能源消费数据格式无法识别，未计算综合能耗。"),) if energy not in (None, "") else ()
     amounts, notes = [], []
     known = {c.key for c in carriers()}
     for item in carriers():
@@ -84,12 +85,13 @@ def read_amounts(energy: Any) -> tuple[tuple[Amount, ...], tuple[str, ...]]:
         if reading.status == "missing":
             continue
         if reading.status == "invalid" or reading.value < 0:
-            notes.append(f"{item.name}消费量“{reading.shown}”无法识别，未计入。")
+            notes.append(message("%(carrier)s消费量“%(entered)s”无法识别，未计入。", carrier=item.name,
+                                 entered=str(reading.shown)))
             continue
         amounts.append(Amount(item, reading.value))
     unknown = sorted(str(k) for k in energy if k not in known)
     if unknown:
-        notes.append(f"能源品种 {'、'.join(unknown)} 不在折标系数表中，未计入。")
+        notes.append(message("能源品种 %(carriers)s 不在折标系数表中，未计入。", carriers=Joined(tuple(unknown))))
     return tuple(amounts), tuple(notes)
 
 
@@ -104,7 +106,7 @@ def standard_coal(energy: Any) -> StandardCoal:
         steps.append(
             CalculationStep(
                 key=f"energy.{entry.carrier.key}",
-                name=f"{entry.carrier.name}折标准煤",
+                name=message("%(carrier)s折标准煤", carrier=entry.carrier.name),
                 inputs=(("消费量", as_float(entry.amount, PLACES)), ("单位", entry.carrier.unit)),
                 factor=float(entry.carrier.kgce_per_unit),
                 factor_unit=f"kgce/{entry.carrier.unit}",
@@ -118,7 +120,7 @@ def standard_coal(energy: Any) -> StandardCoal:
         steps.append(
             CalculationStep(
                 key="energy.total_kgce",
-                name="综合能耗（各能源品种折标准煤之和）",
+                name=message("综合能耗（各能源品种折标准煤之和）"),
                 inputs=tuple((s.name, s.result) for s in steps),
                 factor=None,
                 factor_unit=None,
@@ -131,7 +133,7 @@ def standard_coal(energy: Any) -> StandardCoal:
         steps.append(
             CalculationStep(
                 key="energy.total_tce",
-                name="综合能耗（吨标准煤）",
+                name=message("综合能耗（吨标准煤）"),
                 inputs=(("综合能耗（kgce）", as_float(total, PLACES)),),
                 factor=None,
                 factor_unit=None,

@@ -259,7 +259,7 @@ def _earlier_years(guideline: Guideline, document: Mapping[str, Any], region: st
 
 
 def _labelled(step: CalculationStep, year: int) -> CalculationStep:
-    return CalculationStep(f"{year}.{step.key}", f"（{year}年）{step.name}", step.inputs,
+    return CalculationStep(f"{year}.{step.key}", message("（%(year)s年）", year=str(year)) + step.name, step.inputs,
                            step.factor, step.factor_unit, step.factor_source,
                            step.factor_confidence, step.result, step.unit)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from evaluators import carbon, energy
 from evaluators.energy import PLACES
+from evaluators.messages import message
 from evaluators.reference import number, read_table
 from evaluators.trace import CalculationStep
 from evaluators.values import as_float, decimal_text, read_number, read_text
@@ -66,7 +67,7 @@ def calculate(document: Mapping[str, Any], year: int | None, region: str | None)
     notes = list(coal.notes)
     figures: dict[str, Decimal | str] = {}
     if not coal.amounts:
-        notes.append("未填写可识别的能源消费数据，未计算综合能耗和碳排放。")
+        notes.append(message("未填写可识别的能源消费数据，未计算综合能耗和碳排放。"))
         return Calculation(tuple(steps), (), tuple(notes))
 
     co2 = carbon.emissions(coal.amounts, document.get("renewables"), year, region)
@@ -87,7 +88,7 @@ def calculate(document: Mapping[str, Any], year: int | None, region: str | None)
         figures["renewable_share_percent"] = share
         steps.append(CalculationStep(
             key="intensity.renewable_share_percent",
-            name="可再生能源使用比例（零碳电力折标准煤 ÷ 综合能耗）",
+            name=message("可再生能源使用比例（零碳电力折标准煤 ÷ 综合能耗）"),
             inputs=(("自发自用可再生能源电量（kWh）", as_float(own, PLACES)),
                     ("外购绿色电力（kWh）", as_float(green, PLACES)),
                     ("综合能耗（kgce）", as_float(coal.total_kgce, PLACES))),
@@ -103,15 +104,17 @@ def calculate(document: Mapping[str, Any], year: int | None, region: str | None)
     for key, name, short, per in _DENOMINATORS:
         reading = read_number(output.get(key))
         if reading.status == "missing":
-            notes.append(f"未填写{name}，未计算按{name}的强度。")
+            notes.append(message("未填写%(figure)s，未计算按%(figure)s的强度。", figure=message(name)))
             continue
         if reading.status == "invalid" or reading.value <= 0:
-            notes.append(f"{name}“{reading.shown}”无法识别或不大于 0，未计算按{name}的强度。")
+            notes.append(message("%(figure)s“%(entered)s”无法识别或不大于 0，未计算按%(figure)s的强度。",
+                                 figure=message(name), entered=str(reading.shown)))
             continue
         denominator = (f"{name}（万元）", reading.value)
         for figure, label, numerator, unit in (
-            (f"kgce_per_{per}", f"单位{short}综合能耗", ("综合能耗（kgce）", coal.total_kgce), "kgce"),
-            (f"kgco2_per_{per}", f"单位{short}碳排放量",
+            (f"kgce_per_{per}", message("单位%(denominator)s综合能耗", denominator=message(short)),
+             ("综合能耗（kgce）", coal.total_kgce), "kgce"),
+            (f"kgco2_per_{per}", message("单位%(denominator)s碳排放量", denominator=message(short)),
              ("二氧化碳排放总量（kgCO2）", co2.total_kg), "kgCO2"),
         ):
             value = numerator[1] / reading.value
@@ -171,10 +174,11 @@ def _carbon_efficiency(co2_t: Decimal, value_added: Decimal, region: str | None,
     )]
     average = read_number(output.get("industry_average_carbon_intensity"))
     if average.status == "missing":
-        notes.append("未填写所属行业平均碳效值（industry_average_carbon_intensity），未计算碳效等级。")
+        notes.append(message("未填写所属行业平均碳效值（industry_average_carbon_intensity），未计算碳效等级。"))
         return steps
     if average.status == "invalid" or average.value <= 0:
-        notes.append(f"行业平均碳效值“{average.shown}”无法识别或不大于 0，未计算碳效等级。")
+        notes.append(message("行业平均碳效值“%(entered)s”无法识别或不大于 0，未计算碳效等级。",
+                             entered=str(average.shown)))
         return steps
     ratio = efficiency / average.value
     grade = _band(table["grades"], ratio)
@@ -212,19 +216,21 @@ def _per_product(document: Mapping[str, Any], kgce: Decimal, co2_kg: Decimal,
     if not isinstance(products, list) or not products:
         return []
     if len(products) > 1:
-        notes.append("有多种产品，单位产品综合能耗需按各产品能耗分摊计算，系统未自动计算。")
+        notes.append(message("有多种产品，单位产品综合能耗需按各产品能耗分摊计算，系统未自动计算。"))
         return []
     product = products[0] if isinstance(products[0], Mapping) else {}
     quantity = read_number(product.get("quantity"))
     name = read_text(product.get("name")).value or "产品"
     unit = read_text(product.get("unit")).value or "单位产品"
     if quantity.status != "given" or quantity.value <= 0:
-        notes.append(f"{name}产量未填写或无法识别，未计算单位产品能耗和碳排放。")
+        notes.append(message("%(product)s产量未填写或无法识别，未计算单位产品能耗和碳排放。", product=name))
         return []
     steps = []
     for figure, label, total, total_unit, total_name in (
-        ("kgce_per_product_unit", f"单位产品综合能耗（{name}）", kgce, "kgce", "综合能耗（kgce）"),
-        ("kgco2_per_product_unit", f"单位产品碳排放量（{name}）", co2_kg, "kgCO2", "二氧化碳排放总量（kgCO2）"),
+        ("kgce_per_product_unit", message("单位产品综合能耗（%(product)s）", product=name), kgce, "kgce",
+         "综合能耗（kgce）"),
+        ("kgco2_per_product_unit", message("单位产品碳排放量（%(product)s）", product=name), co2_kg, "kgCO2",
+         "二氧化碳排放总量（kgCO2）"),
     ):
         value = total / quantity.value
         figures[figure] = value

@@ -34,6 +34,7 @@ class CalculationStep:
         return {
             "key": self.key,
             "name": self.name,
+            "name_messages": encode(self.name),
             "inputs": dict(self.inputs),
             "factor": self.factor,
             "factor_unit": self.factor_unit,

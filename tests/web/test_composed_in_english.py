@@ -4,15 +4,22 @@ before on the Chinese pages; text stored before it kept its messages is shown as
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
+
+from evaluators import evaluate
+from evaluators.examples import example_document
+from evaluators.guidelines import available
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
 from tests.builders import application_in, designation_in
-from tests.web.test_i18n import untranslated
+from tests.web.test_i18n import Untranslated, untranslated
 from tests.web.test_pages import log_in, post_form
 from workflow import reports
+from web.i18n import message, messages
 from workflow.certificate_pdf import CertificateView, render_certificate_pdf
 
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
@@ -86,6 +93,8 @@ def test_a_suspension_by_the_system_reads_in_english(client, db) -> None:
     assert untranslated(english) == ("en", [])
     assert (f"<td>system</td><td>The rectification deadline ({deadline.isoformat()}) has passed without the "
             "rectification being confirmed</td>") in english
+    assert (f"<dd>The rectification deadline ({deadline.isoformat()}) has passed without the rectification being "
+            "confirmed</dd>") in english
     chinese = page(client, f"/designations/{designation.id}")
     assert f"<td>系统</td><td>整改期限（{deadline.isoformat()}）届满，整改未经确认</td>" in chinese
 
@@ -129,3 +138,18 @@ def test_a_message_stored_before_its_messages_reads_as_data(client, db) -> None:
     english = page(client, "/inbox", "en")
     assert untranslated(english) == ("en", [])
     assert f'<span class="subject">{DATA}旧消息：请补充材料</span></span>' in english
+
+
+@pytest.mark.parametrize("key", [g.key for g in available()])
+@pytest.mark.parametrize("quality", ["pass", "fail", "blank"])
+def test_every_explanation_of_the_examples_has_its_english(app, key: str, quality: str) -> None:
+    document = example_document(key, quality) if quality != "blank" else {"vetoes": {"x": "也许"}, "years": [1]}
+    trace = json.loads(json.dumps(evaluate(key, document, None, 80, as_of="2026-11-23").to_dict()))
+    with app.test_request_context("/", query_string={"lang": "en"}):
+        shown = messages(trace, "reasons") + messages(trace, "notes")
+        for item in trace["indicators"] + trace["basic_requirements"] + trace["vetoes"]:
+            shown += [message(item, "why")] + ([message(item, "rule")] if "rule" in item else [])
+        shown += [message(step, "name") for step in trace["calculations"] if step["name_messages"]]
+    parser = Untranslated()
+    parser.feed("".join(f"<p>{markup}</p>" for markup in shown))
+    assert parser.found == []

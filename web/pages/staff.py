@@ -136,10 +136,14 @@ def designation_page(designation_id: int) -> Any:
     designation = session.get(Designation, designation_id)
     if designation is None or not can_view_designation(session, actor, designation):
         raise NotFound(gettext("认定记录不存在"))
+    history = _history(session, "designation", designation.id)
+    # The reason on record is the last step's that gave it; that step keeps its messages.
+    reason = next(({"reason": h["reason"], "reason_messages": h["reason_messages"]} for h in reversed(history)
+                   if h["reason"] == designation.reason), {"reason": designation.reason})
     return render_template(
         "staff/designation.html", designation=designation,
         actions=designations.available_actions(session, actor, designation),
-        history=_history(session, "designation", designation.id),
+        history=history, reason=reason,
     )
 
 
