@@ -3,18 +3,20 @@
 The transition log and the audit log are hash chains: every row stores the hash of the row
 before it (`prev_hash`) and its own `hash`, the SHA-256 of a canonical JSON of its content
 together with `prev_hash`. A changed, inserted or deleted row breaks the chain at that row
-(`greencert audit verify`). The hashes are computed when a session flushes new rows, so no
-writer can add a row that skips the chain.
+(`greencert audit verify`). The hashes are computed under one lock as the rows are written: by
+`append_row` for the rows the state machines write at once, and when a session flushes new rows
+for any other, so no writer can add a row that skips the chain.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Table, Text, event, inspect, select, text
+from sqlalchemy import ForeignKey, Index, String, Table, Text, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -107,8 +109,16 @@ CHAINS: tuple[type[TransitionLog | AuditEvent], ...] = (TransitionLog, AuditEven
 
 
 def chain_tail(connection: Any, table: Table) -> str:
-    last = connection.scalar(select(table.c.hash).order_by(table.c.id.desc()).limit(1))
+    last = connection.scalar(_tail_query(table))
     return last or GENESIS
+
+
+@functools.cache
+def _tail_query(table: Table) -> Any:
+    return select(table.c.hash).order_by(table.c.id.desc()).limit(1)
+
+
+LOCK_SQL = "SELECT pg_advisory_xact_lock('transition_log'::regclass::oid::bigint)"
 
 
 def lock_chains(connection: Any) -> None:
@@ -120,7 +130,43 @@ def lock_chains(connection: Any) -> None:
     already (BEGIN IMMEDIATE, workflow/db.py).
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock('transition_log'::regclass::oid::bigint)"))
+        connection.exec_driver_sql(LOCK_SQL)
+
+
+def locked_tail(connection: Any, table: Table) -> str:
+    """Take the chains' lock (`lock_chains`) and read the chain's last hash under it.
+
+    On PostgreSQL both go to the server as one query of two statements, one round trip: under
+    READ COMMITTED each statement of such a query takes its own snapshot, so the read, coming
+    after the lock is granted, sees every row the previous holder committed."""
+    if connection.dialect.name != "postgresql":
+        return chain_tail(connection, table)
+    result = connection.exec_driver_sql(f"{LOCK_SQL}; SELECT hash FROM {table.name} ORDER BY id DESC LIMIT 1")
+    try:
+        cursor = result.cursor
+        cursor.nextset()
+        last = cursor.fetchone()
+    finally:
+        result.close()
+    return last[0] if last else GENESIS
+
+
+def append_row(session: Session, model: type[Chained], values: dict[str, Any]) -> str:
+    """Write one row of a chain at once, sealed onto the chain's tail under the lock: one INSERT
+    and no object for the flush to track. The state machines write their log rows so."""
+    row = {name: default() if callable(default) else default
+           for name, default in model.chain_defaults.items() if values.get(name) is None}
+    row.update((name, value) for name, value in values.items() if value is not None or name not in row)
+    connection = session.connection()
+    row["prev_hash"] = locked_tail(connection, model.__table__)
+    row["hash"] = chain_hash(model.chain_fields, row, row["prev_hash"])
+    connection.execute(_insert(model.__table__), row)
+    return row["hash"]
+
+
+@functools.cache
+def _insert(table: Table) -> Any:
+    return table.insert()
 
 
 @event.listens_for(Session, "before_flush")
@@ -129,10 +175,13 @@ def _seal_new_rows(session: Session, _context: Any, _instances: Any) -> None:
     if not new:
         return
     connection = session.connection()
-    lock_chains(connection)
+    locked = False
     for model in CHAINS:
         rows = sorted((r for r in new if isinstance(r, model)), key=lambda r: inspect(r).insert_order)
-        prev = chain_tail(connection, model.__table__) if rows else GENESIS
+        if not rows:
+            continue
+        prev = chain_tail(connection, model.__table__) if locked else locked_tail(connection, model.__table__)
+        locked = True
         for row in rows:
             prev = row.seal(prev)
 

@@ -18,6 +18,7 @@ from transitions.core import EventData
 
 from evaluators.messages import encode
 from models import TransitionLog
+from models.log import append_row
 from workflow.actors import Actor
 from workflow.errors import NotPossible
 
@@ -99,20 +100,18 @@ class StateTable:
     def _log(self, event: EventData) -> None:
         ctx: Context = event.kwargs["ctx"]
         row = event.model
-        ctx.session.add(
-            TransitionLog(
-                entity=self.entity,
-                entity_id=row.id,
-                trigger=event.event.name,
-                from_state=event.transition.source,
-                to_state=event.transition.dest,
-                actor_id=getattr(ctx.actor, "id", None),
-                actor_label=ctx.actor.display_name,
-                reason=ctx.reason,
-                details=_with_messages(ctx.details, ctx.reason),
-                at=ctx.now,
-            )
-        )
+        append_row(ctx.session, TransitionLog, {
+            "entity": self.entity,
+            "entity_id": row.id,
+            "trigger": event.event.name,
+            "from_state": event.transition.source,
+            "to_state": event.transition.dest,
+            "actor_id": getattr(ctx.actor, "id", None),
+            "actor_label": ctx.actor.display_name,
+            "reason": ctx.reason,
+            "details": _with_messages(ctx.details, ctx.reason),
+            "at": ctx.now,
+        })
 
     def sources(self, trigger: str) -> frozenset[StrEnum]:
         return self._sources.get(trigger, frozenset())
