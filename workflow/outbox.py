@@ -9,6 +9,7 @@ its queue under the same job id by `recover`, which the scheduler runs every rou
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from models import OutboxItem
 from models.enums import OutboxState
@@ -32,28 +34,35 @@ RETRY_INTERVALS = [5, 30, 120]  # seconds before RQ's 2nd, 3rd and 4th attempt
 # longer than a worker takes from marking a job started to locking its row.
 STALE_AFTER = timedelta(minutes=1)
 JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")  # RQ accepts letters, digits, _ and - only
-_ADDED = "outbox_items_added"  # session.info key: job id → item added through the session
 
 
 def add(session: Session, function: str, args: list[Any], *, queue: str, key: str) -> OutboxItem:
-    """Record a job; the same function and key give the same job id and one row only."""
+    """Record a job; the same function and key give the same job id and one row only.
+
+    The row is inserted at once, unless its job id is recorded already (INSERT ... ON CONFLICT
+    DO NOTHING): one round trip, where looking the id up first and inserting at the next flush
+    took two. Only when the job id was there already is the existing row read."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
-    job_id = JOB_ID_UNSAFE.sub("-", f"{function}-{key}")
-    # Items added through this session are found here, so the look-up below need not flush
-    # them first: a transaction adding many items inserts them in one batch at its next flush.
-    added: dict[str, OutboxItem] = session.info.setdefault(_ADDED, {})
-    item = added.get(job_id)
-    if item is not None and item in session:  # not when its transaction was rolled back
-        return item
+    values = {"job_id": JOB_ID_UNSAFE.sub("-", f"{function}-{key}"), "queue": queue, "function": function,
+              "args": args, "state": OutboxState.pending, "attempts": 0, "last_error": "", "created_at": utc_now(),
+              "relayed_at": None, "done_at": None}
     with session.no_autoflush:
-        existing = session.scalar(select(OutboxItem).where(OutboxItem.job_id == job_id))
-    if existing is not None:
-        return existing
-    item = OutboxItem(job_id=job_id, queue=queue, function=function, args=args)
+        connection = session.connection()
+        item_id = connection.scalar(_insert_new(connection.dialect.name), values)
+        if item_id is None:
+            return session.scalars(select(OutboxItem).where(OutboxItem.job_id == values["job_id"])).one()
+    item = OutboxItem(id=item_id, **values)
+    make_transient_to_detached(item)  # the row exists: the session holds it as loaded, not as new
     session.add(item)
-    added[job_id] = item
     return item
+
+
+@functools.cache
+def _insert_new(dialect_name: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = OutboxItem.__table__
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.job_id]).returning(table.c.id)
 
 
 def pending_ids(factory: sessionmaker[Session], limit: int = 100) -> list[int]:
