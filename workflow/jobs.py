@@ -35,9 +35,22 @@ def evaluate_application(session: Session, application_id: int) -> str:
     return "eligible" if result.eligible else "ineligible"
 
 
+def evaluate_reports(session: Session, batch: list[list[Any]]) -> list[str | None]:
+    """`evaluate_report` for many outbox items at once; None for a report not evaluated."""
+    outcomes = reports.evaluate_many(session, [report_id for report_id, in batch])
+    return [outcomes.get(report_id) for report_id, in batch]
+
+
 REGISTRY: dict[str, Callable[..., Any]] = {
     "evaluate_application": evaluate_application,
     "render_certificate": certificates.render,
     "send_email": mail.send_email,
     "evaluate_report": reports.evaluate,
 }
+
+# Jobs whose outbox items a worker takes many at a time (`workflow.outbox.perform_batch`): the
+# function takes the items' argument lists and returns one outcome each, None for not done.
+BATCHES: dict[str, Callable[[Session, list[list[Any]]], list[Any]]] = {
+    "evaluate_report": evaluate_reports,
+}
+

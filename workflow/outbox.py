@@ -6,6 +6,9 @@ item at most once to completion: it locks the row and returns early when it is d
 
 A job lost with Redis, or abandoned by a worker that died in the middle of it, is put back on
 its queue under the same job id by `recover`, which the scheduler runs every round.
+
+The jobs of `workflow.jobs.BATCHES` (re-evaluating yearly reports) keep one job per item, but
+each job takes up to a hundred waiting items of its kind at once (`perform_batch`).
 """
 from __future__ import annotations
 
@@ -142,6 +145,8 @@ def _put(items: list[OutboxItem], redis_connection: Any) -> None:
     """Enqueue each item under its own job id, all in one Redis transaction."""
     from rq import Queue, Retry
 
+    from workflow import jobs
+
     by_queue: dict[str, list[OutboxItem]] = {}
     for item in items:
         by_queue.setdefault(item.queue, []).append(item)
@@ -149,7 +154,7 @@ def _put(items: list[OutboxItem], redis_connection: Any) -> None:
         for name, queued in by_queue.items():
             Queue(name, connection=redis_connection).enqueue_many(
                 [Queue.prepare_data(
-                    "workflow.outbox.perform",
+                    "workflow.outbox.perform_batch" if item.function in jobs.BATCHES else "workflow.outbox.perform",
                     args=(item.id,),
                     job_id=item.job_id,
                     retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
@@ -260,3 +265,73 @@ def perform(item_id: int) -> str:
                 if item.attempts >= MAX_INLINE_ATTEMPTS and item.state is OutboxState.pending:
                     item.state = OutboxState.failed
         raise
+
+
+BATCH_SIZE = 100  # items of one kind a batched job takes at most
+
+
+class BatchLeaderFailed(Exception):
+    """The item a batched job was started for failed in its batch; it runs again alone."""
+
+
+def perform_batch(item_id: int) -> str:
+    """Run the item and up to BATCH_SIZE - 1 other waiting items of the same kind (one of
+    `jobs.BATCHES`) in one transaction: one read of them all, one write of their results, and
+    their 'done' marks in the same commit, so each still runs exactly once.
+
+    The others are taken newest first and only when no one else holds them (SKIP LOCKED): a
+    worker starting on the oldest jobs of the queue seldom meets a row another batch holds, and
+    their own jobs, left in the queue, are dropped from Redis once the batch has committed (RQ
+    passes over a queued id without its job). If the batch fails, the item runs alone as in
+    `perform`, and the others wait for their own jobs."""
+    from workflow import jobs, runtime
+
+    factory = runtime.current().factory
+    try:
+        with unit_of_work(factory) as session:
+            leader = session.get(OutboxItem, item_id, with_for_update=True)
+            if leader is None:
+                return "missing"
+            if leader.state is OutboxState.done:
+                return "already done"
+            items = [leader, *session.scalars(
+                select(OutboxItem)
+                .where(OutboxItem.function == leader.function, OutboxItem.id != leader.id,
+                       OutboxItem.state.in_([OutboxState.pending, OutboxState.relayed]))
+                .order_by(OutboxItem.id.desc())
+                .limit(BATCH_SIZE - 1)
+                .with_for_update(skip_locked=True))]
+            outcomes = jobs.BATCHES[leader.function](session, [item.args for item in items])
+            moment = utc_now()
+            done = [item for item, outcome in zip(items, outcomes) if outcome is not None]
+            for item in done:
+                item.state = OutboxState.done
+                item.attempts += 1
+                item.done_at = moment
+            if leader not in done:  # the leader's own evaluation failed: run it alone, to record why
+                raise BatchLeaderFailed(item_id)
+            done_job_ids = [item.job_id for item in done if item is not leader]
+            result = str(outcomes[0])
+    except BatchLeaderFailed:
+        return perform(item_id)
+    except Exception:
+        log.exception("outbox batch led by item %s failed; the item runs alone", item_id)
+        return perform(item_id)
+    _drop_jobs(done_job_ids)
+    return result
+
+
+def _drop_jobs(job_ids: list[str]) -> None:
+    """Delete the queued jobs of items a batch has done, so that workers pass over them; if this
+    fails, the jobs run and find their items done."""
+    from redis.exceptions import RedisError
+    from rq import get_current_job
+    from rq.job import Job
+
+    current = get_current_job()
+    if current is None or not job_ids:
+        return
+    try:
+        current.connection.delete(*[Job.key_for(job_id) for job_id in job_ids])
+    except RedisError as error:
+        log.warning("could not drop the jobs of %d items done in a batch: %s", len(job_ids), error)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from models import Notification, YearlyReport
+import pytest
+from models import Notification, OutboxItem, YearlyReport
 from models.enums import DesignationState as D
-from models.enums import ReportState
+from models.enums import OutboxState, ReportState
 from sqlalchemy import select
 
 from evaluators.examples import example_document
 from tests.builders import designation_in, user
-from workflow import reports
+from workflow import outbox, reports
 from workflow.clock import CHINA
 from workflow.tick import tick
 
@@ -80,3 +81,60 @@ def test_a_filed_report_is_re_evaluated_and_a_drop_opens_rectification(db) -> No
     assert reports.evaluate(db, poor.id) == "rectification"
     assert designation.state is D.rectifying
     assert "下降超过10分" in poor.finding and poor.finding == designation.reason
+
+
+def filed_reports(session) -> list[int]:
+    """The reports on 2026, 2027 and 2028, filed together in March 2029, waiting in the outbox."""
+    applicant = user(session, "qt_newmat")
+    designation = designation_in(session, D.active, GRANTED)
+    return [reports.file(session, applicant, designation, year, example_document("factory-gbt36132-2018", "pass"),
+                         at(date(2029, 3, 1))).id
+            for year in (2026, 2027, 2028)]
+
+
+def report_items(session) -> list[OutboxItem]:
+    return list(session.scalars(select(OutboxItem).where(OutboxItem.function == "evaluate_report")
+                                .order_by(OutboxItem.id)))
+
+
+def test_one_job_re_evaluates_the_waiting_reports_once_in_one_transaction(factory, app) -> None:
+    with factory() as session:
+        filed = filed_reports(session)
+        session.commit()
+        item_ids = [item.id for item in report_items(session)]
+    assert len(item_ids) == len(filed) == 3
+    assert outbox.perform_batch(item_ids[0]) == "ok"
+    with factory() as session:
+        assert {session.get(YearlyReport, i).state for i in filed} == {ReportState.evaluated}
+        assert {(item.state, item.attempts) for item in report_items(session)} == {(OutboxState.done, 1)}
+    # The others' own jobs find their work done.
+    assert [outbox.perform_batch(i) for i in item_ids[1:]] == ["already done"] * 2
+
+
+def test_a_report_the_evaluator_fails_on_is_left_to_its_own_job(factory, app, monkeypatch) -> None:
+    import evaluators
+
+    with factory() as session:
+        filed = filed_reports(session)
+        broken = filed[1]
+        session.get(YearlyReport, broken).data = {**session.get(YearlyReport, broken).data, "broken": True}
+        session.commit()
+        item_ids = [item.id for item in report_items(session)]
+    evaluate = evaluators.evaluate
+
+    def failing(guideline, data, *args, **kwargs):
+        if data.get("broken"):
+            raise RuntimeError("指标数据无法解析")
+        return evaluate(guideline, data, *args, **kwargs)
+
+    monkeypatch.setattr(evaluators, "evaluate", failing)
+    assert outbox.perform_batch(item_ids[0]) == "ok"
+    with factory() as session:
+        states = {i: session.get(YearlyReport, i).state for i in filed}
+        assert states == {**{i: ReportState.evaluated for i in filed}, broken: ReportState.submitted}
+        assert session.get(OutboxItem, item_ids[1]).state is OutboxState.pending
+    with pytest.raises(RuntimeError, match="指标数据无法解析"):
+        outbox.perform_batch(item_ids[1])  # alone now, so the error is recorded for the retries
+    with factory() as session:
+        item = session.get(OutboxItem, item_ids[1])
+        assert (item.state, item.attempts) == (OutboxState.pending, 1) and "指标数据无法解析" in item.last_error
