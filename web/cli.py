@@ -211,13 +211,20 @@ def _remote(base: str) -> tuple[Any, list[dict[str, Any]]]:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
-def worker(burst: bool) -> None:
+@click.option("--simple", is_flag=True,
+              help="run the jobs in this process instead of a forked work horse per job: faster, but a job "
+                   "that crashes the process takes the worker with it; pair with --max-jobs and a process "
+                   "manager that starts the worker again")
+@click.option("--max-jobs", type=click.IntRange(min=1), default=None,
+              help="stop after this many jobs, so that a process manager starts a fresh worker (WeasyPrint "
+                   "keeps memory it does not give back)")
+def worker(burst: bool, simple: bool, max_jobs: int | None) -> None:
     """Run an RQ worker on the evaluations, certificates and notifications queues."""
     from redis import Redis
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
-    import workflow.jobs  # noqa: F401  (loaded once here, not again in every forked work horse)
-    from workflow.certificate_pdf import harfbuzz_subset_available  # loaded before the fork
+    from workflow.certificate_pdf import harfbuzz_subset_available
+    from workflow.jobs import prepare_worker
     from workflow.outbox import QUEUES
 
     config = from_environment()
@@ -228,10 +235,13 @@ def worker(burst: bool) -> None:
         # Without it WeasyPrint subsets fonts with fontTools: ~12 s a certificate (STACK.md).
         _say("refused: HarfBuzz subsetting is missing; install the Debian package libharfbuzz-subset0")
         sys.exit(2)
+    prepare_worker()
     with _database() as factory:
         _configure_runtime(factory)
         connection = Redis.from_url(config["REDIS_URL"])
-        Worker(list(QUEUES), connection=connection).work(burst=burst, with_scheduler=not burst)
+        worker_class = SimpleWorker if simple else Worker
+        worker_class(list(QUEUES), connection=connection).work(
+            burst=burst, with_scheduler=not burst, max_jobs=max_jobs)
 
 
 @main.command()

@@ -63,9 +63,9 @@ def stack(tmp_path: Path, redis_connection: Any) -> Iterator[dict[str, Any]]:
     drop_postgres_schema(schema)
 
 
-def run_worker(env: dict[str, str]) -> None:
+def run_worker(env: dict[str, str], *options: str) -> None:
     greencert = Path(sys.executable).parent / "greencert"
-    done = subprocess.run([str(greencert), "worker", "--burst"], env=env,
+    done = subprocess.run([str(greencert), "worker", "--burst", *options], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -152,3 +152,38 @@ def test_outbox_items_wait_while_redis_is_down(stack) -> None:
     with factory() as session:
         states = session.scalars(select(OutboxItem.state).order_by(OutboxItem.id)).all()
         assert states == [OutboxState.done] * (1 + EMAILS) + [state for _, state in DRAW_EMAILS]
+
+
+def test_a_simple_worker_re_evaluates_many_reports_in_one_job_and_drops_the_jobs_it_made_redundant(stack) -> None:
+    from rq import Queue
+    from rq.job import Job
+
+    from evaluators.examples import example_document
+    from models import YearlyReport
+    from models.enums import DesignationState, ReportState
+    from tests.builders import designation_in
+    from workflow import reports
+    from workflow.clock import CHINA
+
+    factory = stack["factory"]
+    with factory() as session:
+        designation = designation_in(session, DesignationState.active, NOW)
+        filed = [reports.file(session, user(session, "qt_newmat"), designation, year,
+                              example_document("factory-gbt36132-2018", "pass"), datetime(2029, 3, 1, tzinfo=CHINA)).id
+                 for year in (2026, 2027, 2028)]
+        for other in session.scalars(select(OutboxItem).where(OutboxItem.function != "evaluate_report")):
+            other.state = OutboxState.done  # the designation's own effects are not under test here
+        session.commit()
+        items = session.scalars(select(OutboxItem).where(OutboxItem.function == "evaluate_report")
+                                .order_by(OutboxItem.id)).all()
+    redis = stack["redis"]
+    assert outbox.relay(factory, redis) == len(filed)
+    # One job is run: it takes the other two reports, and their jobs are dropped from Redis.
+    run_worker(stack["env"], "--simple", "--max-jobs", "1")
+    with factory() as session:
+        assert {session.get(YearlyReport, i).state for i in filed} == {ReportState.evaluated}
+        done = session.scalars(select(OutboxItem).where(OutboxItem.function == "evaluate_report")).all()
+        assert {(item.state, item.attempts) for item in done} == {(OutboxState.done, 1)}
+    assert [Job.exists(item.job_id, connection=redis) for item in items] == [True, False, False]
+    run_worker(stack["env"], "--simple")  # the queue's leftover ids are passed over
+    assert Queue("evaluations", connection=redis).count == 0
