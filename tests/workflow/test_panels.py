@@ -186,6 +186,21 @@ def test_an_expert_at_the_load_cap_is_excluded(db: Session) -> None:
         )
 
 
+def test_invitations_count_towards_the_cap_only_while_their_application_is_under_review(
+    db: Session,
+) -> None:
+    larger_pool(db)
+    applicant = new_enterprise(db, 7)
+    other = application_in(db, S.under_review, NOW, applicant=applicant)
+    busy = panels.draw(db, user(db, "hz_city"), other, NOW, seed="busy")
+    applications.act(db, applicant, other, "withdraw", NOW)
+    assert all(r.state is ReviewState.invited for r in busy.reviews)  # still open
+    app = application_in(db, S.under_review, NOW)
+    app.programme.review_load_cap = 1
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="capped")
+    assert not {r.expert.name for r in busy.reviews} & set(reasons_of(panel))
+
+
 def test_a_provincial_tier_needs_five_and_drops_the_county_rule(db: Session) -> None:
     larger_pool(db)
     app = application_in(db, S.under_review, NOW)
