@@ -17,41 +17,49 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Union
 
 from evaluators.values import decimal_text
 
 
-@dataclass(frozen=True)
 class Number:
     """A number, rounded to ``places`` decimals when given."""
 
-    value: Decimal | float | int
-    places: int | None = None
+    __slots__ = ("value", "places", "text")
+
+    def __init__(self, value: Decimal | float | int, places: int | None = None) -> None:
+        self.value, self.places = value, places
+        self.text = decimal_text(value, places)
 
     def __str__(self) -> str:
-        return decimal_text(self.value, self.places)
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Number({self.text})"
 
     def to_json(self) -> float | int:
-        value = Decimal(str(self))
+        value = Decimal(self.text)
         return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
 
 
-@dataclass(frozen=True)
 class Quantity:
     """An amount and its unit: “12.5 kgce/万元”, “30%”."""
 
-    value: Decimal | float | int
-    unit: str
-    places: int | None = None
+    __slots__ = ("number", "unit")
+
+    def __init__(self, value: Decimal | float | int, unit: str, places: int | None = None) -> None:
+        self.number, self.unit = Number(value, places), unit
 
     def __str__(self) -> str:
-        return with_unit(decimal_text(self.value, self.places), self.unit)
+        return with_unit(self.number.text, self.unit)
+
+    def __repr__(self) -> str:
+        return f"Quantity({self})"
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": Number(self.value, self.places).to_json(), "unit": self.unit}
+        return {"value": self.number.to_json(), "unit": self.unit}
 
 
 @dataclass(frozen=True)
@@ -99,20 +107,28 @@ class Stored:
 Value = Union[str, int, float, Decimal, Number, Quantity, Day, Joined, Stored, "Text"]
 
 
-@dataclass(frozen=True)
 class Message:
     """One message: its Chinese template (the message id) and the values of its placeholders."""
 
-    id: str
-    values: tuple[tuple[str, Value], ...] = ()
+    __slots__ = ("id", "values", "text", "_encoded")
+
+    def __init__(self, id: str, values: tuple[tuple[str, Value], ...] = ()) -> None:  # noqa: A002
+        self.id, self.values = id, values
+        # the Chinese sentence, written once
+        self.text = id % {name: str(value) for name, value in values} if values else id
+        self._encoded: dict[str, Any] | None = None
 
     def __str__(self) -> str:
-        if not self.values:
-            return self.id
-        return self.id % {name: _text(value) for name, value in self.values}
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Message({self.text!r})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "values": {name: _json(value) for name, value in self.values}}
+        if self._encoded is None:  # a message shared by several texts is encoded once
+            self._encoded = ({"id": self.id, "values": {name: _json(value) for name, value in self.values}}
+                             if self.values else {"id": self.id})
+        return self._encoded
 
 
 class Text(str):
@@ -122,7 +138,7 @@ class Text(str):
 
     def __new__(cls, parts: Iterable[Message] = ()) -> Text:
         parts = tuple(parts)
-        text = super().__new__(cls, "".join(str(part) for part in parts))
+        text = super().__new__(cls, parts[0].text if len(parts) == 1 else "".join(p.text for p in parts))
         text.parts = parts
         return text
 
@@ -138,7 +154,15 @@ class Text(str):
 
 def message(template: str, **values: Value) -> Text:
     """The message ``template`` (Chinese, with ``%(name)s`` placeholders) filled in with ``values``."""
+    if not values:  # a fixed sentence or word: one for the process
+        fixed = _FIXED.get(template)
+        if fixed is None:
+            fixed = _FIXED[template] = Text((Message(template),))
+        return fixed
     return Text((Message(template, tuple(values.items())),))
+
+
+_FIXED: dict[str, Text] = {}
 
 
 def joined(texts: Iterable[str], separator: str) -> Text:
@@ -197,10 +221,6 @@ def _parts(text: str) -> tuple[Message, ...]:
     if isinstance(text, Text):
         return text.parts
     return (Message(text),) if text else ()
-
-
-def _text(value: Value) -> str:
-    return str(value)
 
 
 def _json(value: Value) -> Any:

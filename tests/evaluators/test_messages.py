@@ -25,7 +25,7 @@ def test_a_message_reads_as_its_chinese_sentence_and_keeps_its_values() -> None:
     assert text == "计算值 29.8155 kgce/万元 介于基准值 100 kgce/万元 与引领值 20 kgce/万元 之间，按线性插值得 0.88 分（满分 1 分）。"
     assert encode(text) == [{"id": "%(label)s %(value)s 介于基准值 %(baseline)s 与引领值 %(leading)s 之间，"
                                    "按线性插值得 %(earned)s 分（满分 %(points)s 分）。",
-                             "values": {"label": {"id": "计算值", "values": {}},
+                             "values": {"label": {"id": "计算值"},
                                         "value": {"value": 29.8155, "unit": "kgce/万元"},
                                         "baseline": {"value": 100, "unit": "kgce/万元"},
                                         "leading": {"value": 20, "unit": "kgce/万元"},
@@ -36,7 +36,7 @@ def test_adding_text_keeps_every_message_and_plain_text_is_kept_as_it_is() -> No
     text = "" + message("未填写。") + message("此项为必填项。")
     assert isinstance(text, Text) and text == "未填写。此项为必填项。"
     assert [part["id"] for part in encode(text)] == ["未填写。", "此项为必填项。"]
-    assert encode(text + "（手写）") [-1] == {"id": "（手写）", "values": {}}
+    assert encode(text + "（手写）")[-1] == {"id": "（手写）"}
     assert encode("不是组合的文字") == []
 
 
