@@ -97,6 +97,13 @@ def test_a_suspension_by_the_system_reads_in_english(client, db) -> None:
             "confirmed</dd>") in english
     chinese = page(client, f"/designations/{designation.id}")
     assert f"<td>系统</td><td>整改期限（{deadline.isoformat()}）届满，整改未经确认</td>" in chinese
+    number = designation.certificate.number
+    public = client.get(f"/verify/{number}", query_string={"lang": "en"}).get_data(as_text=True)
+    assert untranslated(public) == ("en", [])
+    assert (f'<dd id="reason">The rectification deadline ({deadline.isoformat()}) has passed without the '
+            "rectification being confirmed</dd>") in public
+    public = client.get(f"/verify/{number}", query_string={"lang": "zh"}).get_data(as_text=True)
+    assert f'<dd id="reason">整改期限（{deadline.isoformat()}）届满，整改未经确认</dd>' in public
 
 
 def test_a_forged_certificate_is_called_out_in_english(client, db) -> None:

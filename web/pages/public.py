@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from models import Designation, Notice
+from models import Designation, Notice, TransitionLog
 from models.enums import CertificateStatus, DesignationState
 from web import db, throttle
 from web.api import representations as rep
@@ -133,10 +133,22 @@ def directory_page() -> Any:
 @bp.route("/verify/<number>")
 def verify(number: str) -> Any:
     throttle.check("verification")
-    certificate = certificates.find(db.session(), number)
+    session = db.session()
+    certificate = certificates.find(session, number)
     view = rep.public_certificate(certificate) if certificate else None
     return render_template("public/verify.html", certificate=certificate, number=number, view=view,
-                           check=None), (200 if certificate else 404)
+                           reason=_reason(session, certificate, view), check=None), (200 if certificate else 404)
+
+
+def _reason(session: Any, certificate: Any, view: dict[str, Any] | None) -> dict[str, Any]:
+    """The reason shown, with the messages of the step that gave it (a suspension the system made
+    is in the reader's language)."""
+    if not view or not view.get("reason"):
+        return {"reason": ""}
+    details = session.scalar(select(TransitionLog.details).where(
+        TransitionLog.entity == "designation", TransitionLog.entity_id == certificate.designation_id,
+        TransitionLog.reason == view["reason"]).order_by(TransitionLog.id.desc()).limit(1))
+    return {"reason": view["reason"], "reason_messages": (details or {}).get("reason_messages")}
 
 
 @bp.route("/certificates/<number>.pdf")
