@@ -98,6 +98,8 @@ def yearly_list(args: MultiDict[str, str]) -> Response:
 
 
 def _json(value: Any) -> Any:
+    if value is None or type(value) in (str, int, float, bool):  # most cells of a page
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -116,8 +118,9 @@ def _list(listing: Listing) -> Any:
         return export(listing, query, fmt, scope)
     page = listings.fetch(session, listing, scope, query)
     items = []
+    counted = listing.extra() != ()  # rows of (entity, count, ...) rather than entities
     for row in page.rows:
-        entity = row if listing.extra() == () else row[0]
+        entity = row[0] if counted else row
         item = {"id": entity.id}
         item.update({c.key: _json(c.get(row, session)) for c in listing.columns})
         items.append(item)
