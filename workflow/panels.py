@@ -481,7 +481,7 @@ def end_of_working_days(session: Session, now: datetime, days: int) -> datetime:
 
 class RankingHead(Mapping[int, list[str]]):
     """expert id → specialties for the head of a ranking, read from the database as `choose`
-    walks down it: a batch at a time, each twice the one before, so a walk that stops early
+    walks down it: the first 64, then as many again as read so far, so a walk that stops early
     reads a few rows and one that runs to the end a few queries."""
 
     FIRST_BATCH = 64
