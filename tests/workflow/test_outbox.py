@@ -43,3 +43,15 @@ def test_inline_relay_performs_once_and_retries_failures(factory, app, monkeypat
         assert "报表服务暂不可用" in failed.last_error
     assert calls == [1, 2, 2, 2]
     assert outbox.perform(items["flaky-one"].id) == "already done"
+
+
+def test_an_item_rolled_back_with_its_change_is_recorded_again(factory) -> None:
+    with factory() as session:
+        outbox.add(session, "evaluate_application", [1], queue="evaluations", key="1-200")
+        session.rollback()
+        again = outbox.add(session, "evaluate_application", [1], queue="evaluations", key="1-200")
+        assert outbox.add(session, "evaluate_application", [1], queue="evaluations", key="1-200") is again
+        session.commit()
+    with factory() as session:
+        rows = session.scalars(select(OutboxItem).where(OutboxItem.job_id == "evaluate_application-1-200")).all()
+        assert [(row.id, row.state) for row in rows] == [(again.id, OutboxState.pending)]
