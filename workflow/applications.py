@@ -110,13 +110,17 @@ def open_programmes(session: Session, today: date) -> list[Programme]:
 
 # Applications -------------------------------------------------------------------------------
 
+# The enterprise is read with the application: whether staff may see it depends on where the
+# enterprise is. An application about to change is read with its programme too: every
+# transition's checks and effects read it. (Built once: building the options costs more than
+# the look-up of the statement they lead to.)
+_READ = (joinedload(Application.enterprise, innerjoin=True),)
+_FOR_CHANGE = (*_READ, joinedload(Application.programme, innerjoin=True))
+
+
 def load(session: Session, actor: Actor | None, application_id: int, *, for_update: bool = False) -> Application:
     """The application, or 404 for anyone who may not see it (its existence is private)."""
-    # The enterprise is read with it: whether staff may see it depends on where the enterprise is.
-    options = [joinedload(Application.enterprise, innerjoin=True)]
-    if for_update:  # about to change: every transition's checks and effects read the programme
-        options.append(joinedload(Application.programme, innerjoin=True))
-    app = session.get(Application, application_id, options=options,
+    app = session.get(Application, application_id, options=_FOR_CHANGE if for_update else _READ,
                       with_for_update={"of": Application} if for_update else None)
     if app is None or not permissions.can_view_application(session, actor, app):
         raise NotFound("申报不存在或无权查看")
