@@ -22,10 +22,18 @@ class OrjsonProvider(DefaultJSONProvider):
             return super().dumps(obj, **kwargs).encode()
         options = OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0) | (orjson.OPT_INDENT_2 if indent else 0)
         # Flask's own conversions for what orjson leaves to it (dates, Decimal, UUID, dataclasses).
-        return orjson.dumps(obj, default=self.default, option=options)
+        try:
+            return orjson.dumps(obj, default=self.default, option=options)
+        except orjson.JSONEncodeError:  # integers beyond 64 bits: the standard library writes them
+            return super().dumps(obj, indent=2 if indent else None).encode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return super().loads(s, **kwargs) if kwargs else orjson.loads(s)
+        if kwargs:
+            return super().loads(s, **kwargs)
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError:  # integers beyond 64 bits, NaN: read as the standard library does
+            return super().loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
