@@ -1,5 +1,6 @@
 """Background jobs. Each takes ids, loads its rows, returns early when already done, and is
-run through `workflow.outbox.perform`, which commits the job's work and its outbox mark once."""
+run through `workflow.outbox.perform` (or, for the kinds in BATCHES, `perform_batch`), which
+commits the job's work and its outbox mark once."""
 from __future__ import annotations
 
 import gc
