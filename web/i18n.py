@@ -54,6 +54,8 @@ def label(text: Any) -> str:
     message) in the page's language."""
     if not text:
         return ""
+    if english() and encode(text):  # composed by the system (evaluators.messages): its messages translated
+        return str(_composed(text, encode(text)).striptags())
     text = str(text)
     translated = gettext(text)
     if translated == text and english() and CJK.search(text):

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
+from evaluators.messages import Day, Joined, encode, joined, message
 from models import Application, Expert, Panel, Review
 from models.enums import ApplicationState, ReviewState, Role, Tier
 from models.experts import ConflictDeclaration, ConflictSource
@@ -135,11 +136,12 @@ def requirements(app: Application) -> list[Requirement]:
             Requirement(
                 "industry",
                 frozenset(divisions),
-                f"至少一名专家的专业与申报单位所属行业（{'、'.join(divisions)}）相符",
+                message("至少一名专家的专业与申报单位所属行业（%(divisions)s）相符",
+                        divisions=Joined(tuple(divisions))),
             )
         )
     rules.append(
-        Requirement("energy_or_carbon", ENERGY_OR_CARBON, "至少一名能源或碳排放专业的专家")
+        Requirement("energy_or_carbon", ENERGY_OR_CARBON, message("至少一名能源或碳排放专业的专家"))
     )
     return rules
 
@@ -159,11 +161,12 @@ def related_units(app: Application) -> dict[str, tuple[str, str]]:
         uscc = _uscc(item)
         if uscc:
             name = str(item.get("name") or uscc)
-            units[uscc] = ("consultant", f"申报单位委托的咨询或第三方评价机构（{name}）")
+            units[uscc] = ("consultant", message("申报单位委托的咨询或第三方评价机构（%(name)s）", name=name))
     group = data.get("group") or {}
     if _uscc(group):
-        units[_uscc(group)] = ("group", f"申报单位所属集团（{group.get('name') or _uscc(group)}）")
-    units[app.enterprise.uscc] = ("employer", "申报单位")
+        units[_uscc(group)] = ("group", message("申报单位所属集团（%(name)s）",
+                                               name=str(group.get("name") or _uscc(group))))
+    units[app.enterprise.uscc] = ("employer", message("申报单位"))
     return units
 
 
@@ -260,46 +263,38 @@ def _exclusions(
     for expert in _suspects(session, today, units, declared, recent, capped, drawn_by_id, county):
         rules: list[Exclusion] = []
         if _unavailable_on(expert, today):
-            rules.append(Exclusion("unavailable", f"{_period(expert)}不可参评"))
+            rules.append(Exclusion("unavailable", message("%(period)s不可参评", period=_period(expert))))
         if expert.employer_uscc and expert.employer_uscc in units:
             rule, unit = units[expert.employer_uscc]
-            rules.append(Exclusion(rule, f"任职于{unit}"))
+            rules.append(Exclusion(rule, message("任职于申报单位") if rule == "employer"
+                                   else message("任职于%(unit)s", unit=unit)))
         for former in expert.former_employers or []:
             uscc, until = _uscc(former), _date(former.get("until"))
             if uscc in units and uscc != expert.employer_uscc and (until is None or until >= since):
-                rules.append(
-                    Exclusion(
-                        "former_employer", f"近3年内曾任职于{units[uscc][1]}（至{until or '今'}）"
-                    )
-                )
+                until_text = str(until) if until else message("今")
+                rules.append(Exclusion("former_employer", message(
+                    "近3年内曾任职于申报单位（至%(until)s）", until=until_text) if units[uscc][0] == "employer"
+                    else message("近3年内曾任职于%(unit)s（至%(until)s）", unit=units[uscc][1], until=until_text)))
         for d in declared:
             if d.source is ConflictSource.expert and d.expert_id == expert.id:
-                rules.append(
-                    Exclusion(
-                        "declared_by_expert", f"专家本人申报存在利益冲突：{d.reason or '未说明'}"
-                    )
-                )
+                rules.append(Exclusion("declared_by_expert", message(
+                    "专家本人申报存在利益冲突：%(reason)s", reason=d.reason or message("未说明"))))
             elif d.source is ConflictSource.applicant and (
                 (d.person_name and d.person_name == expert.name)
                 or (d.uscc and d.uscc == expert.employer_uscc)
             ):
-                rules.append(
-                    Exclusion("declared_by_applicant", f"申报单位申请回避：{d.reason or '未说明'}")
-                )
+                rules.append(Exclusion("declared_by_applicant", message(
+                    "申报单位申请回避：%(reason)s", reason=d.reason or message("未说明"))))
         if expert.recent:
-            rules.append(Exclusion("recent_review", "近3年内评审过该申报单位"))
+            rules.append(Exclusion("recent_review", message("近3年内评审过该申报单位")))
         if county is not None and expert.jurisdiction_code == county:
-            rules.append(Exclusion("same_county", "与申报单位同属一个区县（市级及以下批次回避）"))
+            rules.append(Exclusion("same_county", message("与申报单位同属一个区县（市级及以下批次回避）")))
         if expert.open_reviews is not None:
-            rules.append(
-                Exclusion(
-                    "load_cap",
-                    f"在审评审任务{expert.open_reviews}项，"
-                    f"已达本批次每人{programme.review_load_cap}项的上限",
-                )
-            )
+            rules.append(Exclusion("load_cap", message(
+                "在审评审任务%(open)s项，已达本批次每人%(cap)s项的上限",
+                open=expert.open_reviews, cap=programme.review_load_cap)))
         if drawn_by_id is not None and expert.user_id == drawn_by_id:
-            rules.append(Exclusion("drawer", "为抽取专家组的工作人员本人"))
+            rules.append(Exclusion("drawer", message("为抽取专家组的工作人员本人")))
         if rules:
             found[expert.id] = (expert.name, rules)
     return found
@@ -355,10 +350,10 @@ def _unavailable_on(expert: Row[Any], day: date) -> bool:
 
 def _period(expert: Row[Any]) -> str:
     if expert.unavailable_from and expert.unavailable_until:
-        return f"{expert.unavailable_from}至{expert.unavailable_until}"
+        return message("%(start)s至%(end)s", start=str(expert.unavailable_from), end=str(expert.unavailable_until))
     if expert.unavailable_from:
-        return f"自{expert.unavailable_from}起"
-    return f"{expert.unavailable_until}前"
+        return message("自%(start)s起", start=str(expert.unavailable_from))
+    return message("%(end)s前", end=str(expert.unavailable_until))
 
 
 def _date(value: Any) -> date | None:
@@ -574,7 +569,8 @@ def draw(
         "drawn_at": now.isoformat(),
         "drawn_by": actor.display_name,
         "rules": [
-            {"code": r.code, "specialties": sorted(r.specialties), "message": r.message}
+            {"code": r.code, "specialties": sorted(r.specialties), "message": r.message,
+             "message_messages": encode(r.message)}
             for r in rules
         ],
         "candidate_count": len(eligible),
@@ -606,16 +602,13 @@ def draw(
 
 
 def _excluded(excluded: Mapping[int, tuple[str, list[Exclusion]]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "expert_id": expert_id,
-            "expert": name,
-            "rule": rules[0].rule,
-            "rules": [x.rule for x in rules],
-            "reason": "；".join(x.reason for x in rules),
-        }
-        for expert_id, (name, rules) in excluded.items()
-    ]
+    """The excluded experts as the report keeps them: each reason in Chinese and as messages."""
+    found = []
+    for expert_id, (name, rules) in excluded.items():
+        reason = joined([x.reason for x in rules], "；")
+        found.append({"expert_id": expert_id, "expert": name, "rule": rules[0].rule,
+                      "rules": [x.rule for x in rules], "reason": reason, "reason_messages": encode(reason)})
+    return found
 
 
 def _refusal(
@@ -631,11 +624,11 @@ def _refusal(
             counts[x.rule] = counts.get(x.rule, 0) + 1
     details = {"rule": rule, "eligible": eligible, "needed": size, "excluded_by_rule": counts}
     if rule == "size":
-        message = f"符合回避规则的专家只有{eligible}人，不足{size}人"
+        problem = message("符合回避规则的专家只有%(eligible)s人，不足%(size)s人", eligible=eligible, size=size)
     else:
-        message = next(r.message for r in rules if r.code == rule)
-        message = f"符合回避规则的专家中无法满足“{message}”"
-    return NotPossible(f"{message}，未创建专家组；请扩充专家库", details)
+        problem = message("符合回避规则的专家中无法满足“%(rule)s”",
+                          rule=next(r.message for r in rules if r.code == rule))
+    return NotPossible(message("%(problem)s，未创建专家组；请扩充专家库", problem=problem), details)
 
 
 def invite(session: Session, panel: Panel, expert: Expert, label: str, now: datetime, *,
@@ -668,8 +661,9 @@ def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, s
             notifications.Message(
                 review.expert.user,
                 key=f"review-{review.id}-invited",
-                subject=f"评审邀请：{app.enterprise.name}（申报 #{app.id}）",
-                body=f"请于{answer_day(review)}前接受或谢绝，并申报利益冲突。",
+                subject=message("评审邀请：%(holder)s（申报 #%(application)s）", holder=app.enterprise.name,
+                                application=str(app.id)),
+                body=message("请于%(day)s前接受或谢绝，并申报利益冲突。", day=answer_day(review)),
                 link=f"/desk/reviews/{review.id}",
             )
             for review in added
@@ -679,12 +673,12 @@ def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, s
     return added
 
 
-def answer_day(review: Review) -> str:
-    """The last day to answer an invitation, as people say it (the deadline is its midnight)."""
+def answer_day(review: Review) -> Day | str:
+    """The last day to answer an invitation, as people say it (the deadline is its midnight), as a
+    message value."""
     if review.respond_by is None:
         return ""
-    day = (review.respond_by.astimezone(CHINA) - timedelta(seconds=1)).date()
-    return f"{day.year}年{day.month}月{day.day}日"
+    return Day((review.respond_by.astimezone(CHINA) - timedelta(seconds=1)).date())
 
 
 def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Review]:
@@ -713,18 +707,19 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
         chosen = choose(ranked, places, unmet, head)
     except Shortfall as shortfall:
         rule = next((r.message for r in unmet if r.code == shortfall.rule), "")
-        message = (
-            f"无法补充专家：{'满足“' + rule + '”的' if rule else '符合回避规则的'}专家已无人可抽"
-        )
+        problem = (message("无法补充专家：满足“%(rule)s”的专家已无人可抽", rule=rule) if rule
+                   else message("无法补充专家：符合回避规则的专家已无人可抽"))
         vacancy = {
             "at": now.isoformat(),
             "why": why,
+            "why_messages": encode(why),
             "places": places,
             "rule": shortfall.rule,
-            "message": message,
+            "message": problem,
+            "message_messages": encode(problem),
             "excluded": _excluded(excluded),
         }
-        if not report.get("vacancies") or report["vacancies"][-1]["message"] != message:
+        if not report.get("vacancies") or report["vacancies"][-1]["message"] != problem:
             report["vacancies"] = [*report.get("vacancies", []), vacancy]
             panel.report = report
             audit.application_event(session, "replacement_not_found", app.id, now, why=why, places=places,
@@ -734,8 +729,9 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
             notifications.staff_of(session, app.programme.jurisdiction_code),
             key=f"panel-{panel.id}-vacancy-{len(panel.reviews)}",
             now=now,
-            subject=f"申报 #{app.id} 的专家组缺少{places}人",
-            body=message,
+            subject=message("申报 #%(application)s 的专家组缺少%(places)s人", application=str(app.id),
+                            places=places),
+            body=problem,
             link=f"/applications/{app.id}#panel",
         )
         return []
@@ -755,6 +751,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
             {
                 "at": now.isoformat(),
                 "why": why,
+                "why_messages": encode(why),
                 "expert_id": expert_id,
                 "expert": head.name(expert_id),
                 "label": review.label,

@@ -91,7 +91,7 @@ def respond(
         raise NotPossible("已答复过该邀请")
     _in_review(review)
     if review.respond_by is not None and now >= review.respond_by:
-        raise NotPossible(f"已超过答复期限（{panels.answer_day(review)}），邀请已失效")
+        raise NotPossible(message("已超过答复期限（%(day)s），邀请已失效", day=panels.answer_day(review)))
     declaration = (declaration or "").strip()
     app = review.application
     if accept and conflict:
@@ -126,7 +126,7 @@ def respond(
             )
         )
     session.flush()
-    panels.replace(session, review.panel, now, f"{review.label}{ENDED_LABELS[review.ended_reason]}")
+    panels.replace(session, review.panel, now, _ended(review, review.ended_reason))
     return review
 
 
@@ -138,7 +138,12 @@ def end_invitation(session: Session, review: Review, reason: str, now: datetime)
     audit.review_event(session, "invitation_expired" if reason == "lapsed" else "invitation_withdrawn",
                        review, now, reason=reason)
     session.flush()
-    panels.replace(session, review.panel, now, f"{review.label}{ENDED_LABELS[reason]}")
+    panels.replace(session, review.panel, now, _ended(review, reason))
+
+
+def _ended(review: Review, reason: str) -> str:
+    """Why a place on the panel is open: “R2谢绝：存在利益冲突”."""
+    return message("%(label)s%(ended)s", label=review.label, ended=message(ENDED_LABELS[reason]))
 
 
 # Scoring ------------------------------------------------------------------------------------
@@ -469,7 +474,7 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
                     key=f"review-{review.id}-answer-reminder",
                     now=now,
                     subject=message("请尽快答复评审邀请（申报 #%(id)s）", id=str(review.application_id)),
-                    body=message("答复期限：%(day)s。", day=_answer_day(review)),
+                    body=message("答复期限：%(day)s。", day=panels.answer_day(review)),
                     link=f"/desk/reviews/{review.id}",
                 )
         elif review.state is ReviewState.accepted:
@@ -477,7 +482,7 @@ def tick(session: Session, now: datetime) -> dict[str, Any]:
     added = [
         r.id
         for panel in _panels_under_review(session)
-        for r in panels.replace(session, panel, now, "补充空缺")
+        for r in panels.replace(session, panel, now, message("补充空缺"))
     ]
     session.flush()
     return {"invitations_lapsed": lapsed, "vacancies_filled": added, "review_reminders": reminders}
@@ -492,13 +497,6 @@ def _panels_under_review(session: Session) -> list[Panel]:
             .order_by(Panel.id)
         )
     )
-
-
-def _answer_day(review: Review) -> Day | str:
-    """The last day to answer an invitation (panels.answer_day), as a message value."""
-    if review.respond_by is None:
-        return ""
-    return Day((review.respond_by.astimezone(CHINA) - timedelta(seconds=1)).date())
 
 
 def _remind_due(session: Session, review: Review, now: datetime) -> int:

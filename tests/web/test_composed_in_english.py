@@ -160,3 +160,63 @@ def test_every_explanation_of_the_examples_has_its_english(app, key: str, qualit
     parser = Untranslated()
     parser.feed("".join(f"<p>{markup}</p>" for markup in shown))
     assert parser.found == []
+
+
+def test_the_draw_report_reads_in_english(client, db) -> None:
+    from tests.builders import user
+    from tests.workflow.test_panels import larger_pool
+    from workflow import panels, reviews
+
+    employed, formerly, *_ = larger_pool(db)
+    app = application_in(db, S.under_review, NOW)
+    employed.employer_uscc = app.enterprise.uscc
+    formerly.former_employers = [{"name": app.enterprise.name, "uscc": app.enterprise.uscc, "since": "2015-01-01",
+                                  "until": "2025-06-30"}]
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="english")
+    first = panel.reviews[0]
+    reviews.respond(db, first.expert.user, first, False, NOW, declaration="本人为申报单位的能源审计负责人",
+                    conflict=True)
+    db.commit()
+    log_in(client, "hz_city")
+    english = page(client, f"/applications/{app.id}", "en")
+    assert untranslated(english) == ("en", [])
+    assert f"{first.label} Declined: conflict of interest" in english
+    excluded = panel.report["excluded"]
+    assert {x["expert_id"] for x in excluded} >= {employed.id, formerly.id}
+    assert "Works for the applicant" in english
+    # the former employment ended 2025-06-30, within 3 years of the draw
+    assert "Worked for the applicant within the last 3 years (until 2025-06-30)" in english
+    assert "At least one energy or carbon specialist" in english
+    chinese = page(client, f"/applications/{app.id}")
+    assert f"{first.label}谢绝：存在利益冲突" in chinese
+    for x in excluded:
+        assert x["reason"] in chinese
+
+
+def test_a_pool_too_small_is_explained_in_english(client, db) -> None:
+    from sqlalchemy import update
+
+    from models import Expert
+
+    app = application_in(db, S.under_review, NOW)
+    keep = db.scalars(select_two_experts()).all()
+    db.execute(update(Expert).where(Expert.id.not_in(keep)).values(active=False, deactivated_at=NOW))
+    db.commit()
+    log_in(client, "hz_city")
+    client.get("/language/en")
+    shown = post_form(client, f"/applications/{app.id}", {}, target=f"/applications/{app.id}/panel",
+                      follow_redirects=True).get_data(as_text=True)
+    assert re.search(r"Only [0-2] experts pass the conflict rules, fewer than the 3 needed\. "
+                     r"No panel was created; please enlarge the expert pool", shown), shown
+    client.get("/language/zh")
+    shown = post_form(client, f"/applications/{app.id}", {}, target=f"/applications/{app.id}/panel",
+                      follow_redirects=True).get_data(as_text=True)
+    assert re.search(r"符合回避规则的专家只有[0-2]人，不足3人，未创建专家组；请扩充专家库", shown)
+
+
+def select_two_experts():  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from models import Expert
+
+    return select(Expert.id).order_by(Expert.id).limit(2)
