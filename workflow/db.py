@@ -1,11 +1,13 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,16 +16,44 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    options.setdefault("json_deserializer", json_loads)
     if url.startswith("sqlite"):
+        options.setdefault("json_serializer", json_text)
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    options.setdefault("json_serializer", json_bytes)  # psycopg sends bytes as they are
     engine = create_engine(url, **options)
     if not options.get("pool_pre_ping"):
         event.listen(engine, "checkout", _replace_if_closed_by_server)
     return engine
+
+
+# JSON columns are written and read by orjson: an evaluation trace (some 60 KB of Chinese text)
+# is written in a tenth of the standard library's time, and as UTF-8 rather than \u escapes, half
+# the size. What orjson refuses, the standard library handles as before: integers beyond 64 bits
+# are written and read, and a date, a Decimal or a dataclass is refused with a TypeError.
+JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_bytes(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=JSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False).encode()
+
+
+def json_text(value: Any) -> str:
+    return json_bytes(value).decode()
+
+
+def json_loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # integers beyond 64 bits, NaN
+        return json.loads(text)
 
 
 def _replace_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
