@@ -29,7 +29,7 @@ from workflow.actors import Actor, is_role
 from workflow.application_machine import TABLE
 from workflow.clock import local_date
 from workflow.errors import Forbidden, Invalid, NotFound, NotPossible
-from workflow.machines import Context, check_version
+from workflow.machines import Context, check_version, write_changes
 
 TERMINAL = {ApplicationState.ineligible, ApplicationState.designated,
             ApplicationState.rejected, ApplicationState.withdrawn}
@@ -229,7 +229,7 @@ def act(
     TABLE.fire(app, trigger, ctx)
     app.updated_at = now  # before anything flushes, so that one UPDATE (and one version) carries both
     _after(session, actor, app, trigger, before, ctx)
-    session.flush()
+    write_changes(session, app)
     return app
 
 

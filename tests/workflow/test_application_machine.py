@@ -153,3 +153,31 @@ def test_divergent_scores_are_discussed_before_the_notice(db) -> None:
     reviews.close_discussion(db, city, app2, "经讨论，R1 对能源组的扣分有现场依据，各自维持评分。", NOW)
     applications.act(db, city, app2, "approve_for_notice", NOW)
     assert app2.state is S.public_notice
+
+
+def test_a_transition_writes_the_row_once_and_leaves_it_clean(db, engine) -> None:
+    from tests.conftest import statements_sent
+
+    app = application_in(db, S.submitted, NOW)
+    applications.act(db, user(db, "qt_county"), app, "recommend", NOW)
+    version = app.version
+    with statements_sent(engine) as sent:
+        applications.act(db, user(db, "hz_city"), app, "accept", NOW)
+        db.flush()
+    updates = [s for s in sent if s.lstrip().upper().startswith("UPDATE APPLICATIONS")]
+    assert len(updates) == 1
+    assert (app.state, app.version, app.updated_at) == (S.evaluating, version + 1, NOW)
+    assert not db.dirty
+    db.expire(app)
+    assert (app.state, app.version) == (S.evaluating, version + 1)
+
+
+def test_a_transition_on_a_row_changed_meanwhile_is_refused(db) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.orm.exc import StaleDataError
+
+    app = application_in(db, S.submitted, NOW)
+    applications.act(db, user(db, "qt_county"), app, "recommend", NOW)
+    db.connection().execute(text("UPDATE applications SET version = version + 1 WHERE id = :id"), {"id": app.id})
+    with pytest.raises(StaleDataError):
+        applications.act(db, user(db, "hz_city"), app, "accept", NOW)
