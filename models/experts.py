@@ -47,6 +47,10 @@ class Expert(Base):
     deactivated_at: Mapped[datetime | None]
     deactivated_by: Mapped[str] = mapped_column(String(100), default="")
     deactivation_reason: Mapped[str] = mapped_column(Text, default="")
+    # Open reviews (invited or accepted) on applications still under review, for the load cap of a
+    # panel draw: moved in the transaction that opens or closes one (workflow/panels.py
+    # `count_open_reviews`), never through the ORM, so an expert's version stays as it was.
+    open_reviews: Mapped[int] = mapped_column(default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

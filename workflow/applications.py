@@ -24,7 +24,7 @@ from models.enums import (
     Role,
     Tier,
 )
-from workflow import audit, documents, jurisdictions, notifications, outbox, permissions
+from workflow import audit, documents, jurisdictions, notifications, outbox, panels, permissions
 from workflow.actors import Actor, is_role
 from workflow.application_machine import TABLE
 from workflow.clock import local_date
@@ -230,6 +230,7 @@ def act(
     app.updated_at = now  # before anything flushes, so that one UPDATE (and one version) carries both
     _after(session, actor, app, trigger, before, ctx)
     write_changes(session, app)
+    panels.review_entered_or_left(session, app, before)
     return app
 
 

@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Subquery, Text, cast, func, or_, select
+from sqlalchemy import Row, Select, Text, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload
 
@@ -176,13 +176,42 @@ def _uscc(item: Any) -> str:
 
 def open_load(session: Session) -> dict[int, int]:
     """expert id → open reviews (invited or accepted) on applications still under review."""
-    rows = session.execute(
-        select(Review.expert_id, func.count(Review.id))
-        .join(Application, Review.application_id == Application.id)
-        .where(Review.state.in_(OPEN_REVIEWS), Application.state.in_(OPEN_STATES))
-        .group_by(Review.expert_id)
-    )
+    rows = session.execute(select(Expert.id, Expert.open_reviews).where(Expert.open_reviews > 0))
     return {expert_id: count for expert_id, count in rows}
+
+
+def count_open_reviews(session: Session, expert_ids: Iterable[int], change: int) -> None:
+    """Move each expert's count of open reviews (`Expert.open_reviews`, the load cap's figure) by
+    `change`: up as an invitation goes out; down as it is declined, lapses or is withdrawn, as the
+    review is submitted, and for each one still open as the application leaves review. One
+    UPDATE in the same transaction, which leaves the expert's version alone (an edit of the
+    expert made meanwhile is not stale)."""
+    ids = sorted(set(expert_ids))
+    if ids:
+        experts = Expert.__table__
+        session.execute(experts.update().where(experts.c.id.in_(ids))
+                        .values(open_reviews=experts.c.open_reviews + change))
+
+
+def recount_open_reviews(session: Session) -> None:
+    """Count every expert's open reviews afresh, for rows written around the service functions
+    (a bulk load)."""
+    experts = Expert.__table__
+    counted = (select(func.count(Review.id)).join(Application, Review.application_id == Application.id)
+               .where(Review.expert_id == experts.c.id, Review.state.in_(OPEN_REVIEWS),
+                      Application.state.in_(OPEN_STATES))
+               .scalar_subquery())
+    session.execute(experts.update().values(open_reviews=counted))
+
+
+def review_entered_or_left(session: Session, app: Application, before: ApplicationState) -> None:
+    """After a transition: when the application has left review (withdrawn) or come back to it,
+    its open invitations and reviews stop or start counting towards the experts' load."""
+    if (before in OPEN_STATES) == (app.state in OPEN_STATES) or before is ApplicationState.evaluating:
+        return  # an application entering review from its evaluation has no panel yet
+    experts = session.scalars(select(Review.expert_id).where(Review.application_id == app.id,
+                                                             Review.state.in_(OPEN_REVIEWS)))
+    count_open_reviews(session, list(experts), 1 if app.state in OPEN_STATES else -1)
 
 
 def active_ids(session: Session) -> list[int]:
@@ -218,8 +247,8 @@ def _exclusions(
     """expert id → (name, every rule that keeps them off the panel), in id order.
 
     Two queries: the declared conflicts, then the active experts some rule may apply to (most
-    of the pool is not), with their recent reviews of the applicant and their open reviews at
-    or above the cap counted by the database; the rules are then checked on those alone."""
+    of the pool is not), with their recent reviews of the applicant and their count of open
+    reviews; the rules are then checked on those alone."""
     enterprise, programme = app.enterprise, app.programme
     today = local_date(now)
     since = add_years(today, -RECENT_YEARS)
@@ -250,17 +279,10 @@ def _exclusions(
             Review.invited_at >= datetime.combine(since, time(), CHINA),
         )
     )
-    capped = (
-        select(Review.expert_id, func.count().label("open_reviews"))
-        .join(Application, Review.application_id == Application.id)
-        .where(Review.state.in_(OPEN_REVIEWS), Application.state.in_(OPEN_STATES))
-        .group_by(Review.expert_id)
-        .having(func.count() >= programme.review_load_cap)
-        .subquery()
-    )
     county = enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None
     found: dict[int, tuple[str, list[Exclusion]]] = {}
-    for expert in _suspects(session, today, units, declared, recent, capped, drawn_by_id, county):
+    for expert in _suspects(session, today, units, declared, recent, programme.review_load_cap, drawn_by_id,
+                           county):
         rules: list[Exclusion] = []
         if _unavailable_on(expert, today):
             rules.append(Exclusion("unavailable", message("%(period)s不可参评", period=_period(expert))))
@@ -289,7 +311,7 @@ def _exclusions(
             rules.append(Exclusion("recent_review", message("近3年内评审过该申报单位")))
         if county is not None and expert.jurisdiction_code == county:
             rules.append(Exclusion("same_county", message("与申报单位同属一个区县（市级及以下批次回避）")))
-        if expert.open_reviews is not None:
+        if expert.open_reviews >= programme.review_load_cap:
             rules.append(Exclusion("load_cap", message(
                 "在审评审任务%(open)s项，已达本批次每人%(cap)s项的上限",
                 open=expert.open_reviews, cap=programme.review_load_cap)))
@@ -306,7 +328,7 @@ def _suspects(
     units: Mapping[str, tuple[str, str]],
     declared: Sequence[ConflictDeclaration],
     recent: Select[Any],
-    capped: Subquery,
+    load_cap: int,
     drawn_by_id: int | None,
     county: str | None,
 ) -> list[Row[Any]]:
@@ -324,7 +346,7 @@ def _suspects(
     former = cast(Expert.former_employers, Text)
     is_recent = Expert.id.in_(recent)
     conditions = [unavailable, Expert.employer_uscc.in_(usccs), Expert.id.in_(ids), Expert.name.in_(names),
-                  is_recent, capped.c.expert_id.is_not(None),
+                  is_recent, Expert.open_reviews >= load_cap,
                   (former != "[]") & or_(*(func.lower(former).contains(uscc.lower(), autoescape=True)
                                            for uscc in units))]
     if drawn_by_id is not None:
@@ -334,8 +356,7 @@ def _suspects(
     return list(session.execute(
         select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc, Expert.former_employers,
                Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until,
-               is_recent.label("recent"), capped.c.open_reviews)
-        .outerjoin(capped, capped.c.expert_id == Expert.id)
+               is_recent.label("recent"), Expert.open_reviews)
         .where(Expert.active.is_(True), or_(*conditions))
         .order_by(Expert.id)
     ))
@@ -651,6 +672,7 @@ def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, s
     ]
     panel.reviews.extend(added)
     session.flush()
+    count_open_reviews(session, [review.expert_id for review in added], 1)
     for review in added:
         audit.review_event(session, "invitation_sent", review, now, respond_by=review.respond_by.isoformat())
         if why is not None:

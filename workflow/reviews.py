@@ -111,6 +111,7 @@ def respond(
         return review
     review.state = ReviewState.declined
     review.ended_reason = "conflict" if conflict else "unavailable"
+    panels.count_open_reviews(session, [review.expert_id], -1)
     audit.review_event(session, "invitation_declined", review, now, actor=actor, reason=review.ended_reason)
     if conflict:
         session.add(
@@ -135,6 +136,8 @@ def end_invitation(session: Session, review: Review, reason: str, now: datetime)
     review.state = ReviewState.declined
     review.ended_reason = reason
     review.responded_at = now
+    if review.application.state in panels.OPEN_STATES:
+        panels.count_open_reviews(session, [review.expert_id], -1)
     audit.review_event(session, "invitation_expired" if reason == "lapsed" else "invitation_withdrawn",
                        review, now, reason=reason)
     session.flush()
@@ -256,6 +259,7 @@ def submit(session: Session, actor: Actor, review: Review, now: datetime) -> Rev
     review.total = round(sum(float(v) for v in review.scores.values()), 2)
     review.state = ReviewState.submitted
     review.submitted_at = now
+    panels.count_open_reviews(session, [review.expert_id], -1)
     audit.review_event(session, "review_submitted", review, now, actor=actor, total=str(review.total),
                        recommendation=str(review.recommendation))
     session.flush()

@@ -29,6 +29,7 @@ from models.log import GENESIS, TransitionLog, chain_hash
 from models.schema import reference_rows, upgrade
 from workflow import demo
 from workflow.clock import CHINA, local_date
+from workflow.panels import recount_open_reviews
 
 S = ApplicationState
 D = DesignationState
@@ -170,6 +171,9 @@ class Builder:
             self.applications(connection)
             self.finish_ids(connection)
             connection.commit()
+            with Session(self.engine) as session:  # the reviews were copied in: count the experts' open ones
+                recount_open_reviews(session)
+                session.commit()
             # What autovacuum does in time on a live server: statistics for the planner and the
             # visibility map that lets counts read an index alone.
             connection.autocommit = True

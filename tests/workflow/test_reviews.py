@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Application, Expert, Notification, Panel, Review
@@ -398,3 +398,38 @@ def test_deactivating_an_invited_expert_redraws_and_keeps_history(db: Session) -
     assert panel.reviews[-1].label == "R4"
     assert not invited.expert.active and invited.expert.deactivation_reason == "本人申请退出专家库"
     assert db.get(Review, invited.id) is not None
+
+
+# Each expert's count of open reviews (the load cap's figure) ---------------------------------
+
+
+def counted_and_real(db: Session) -> tuple[dict[int, int], dict[int, int]]:
+    counted = {i: n for i, n in db.execute(select(Expert.id, Expert.open_reviews)) if n}
+    real = db.execute(
+        select(Review.expert_id, func.count(Review.id))
+        .join(Application, Review.application_id == Application.id)
+        .where(Review.state.in_(panels.OPEN_REVIEWS), Application.state.in_(panels.OPEN_STATES))
+        .group_by(Review.expert_id)
+    )
+    return counted, dict(real.all())
+
+
+def test_each_experts_count_of_open_reviews_follows_every_step(db: Session) -> None:
+    app, panel = drawn(db, size=5)
+    counted, real = counted_and_real(db)
+    assert counted == real and len(counted) == 5
+    accepted, declined, submitted, lapsing, leaving = panel.reviews[:5]
+    version = accepted.expert.version
+    reviews.respond(db, accepted.expert.user, accepted, True, NOW)
+    reviews.respond(db, declined.expert.user, declined, False, NOW, "与申报单位存在合作关系", conflict=True)
+    score(db, submitted, 80)
+    assert counted_and_real(db)[0] == counted_and_real(db)[1]
+    expert_pool.deactivate(db, user(db, "hz_city"), leaving.expert, "本人申请退出专家库", NOW)
+    tick(db, datetime(2026, 11, 27, 9, tzinfo=CHINA))  # the invitations left unanswered lapse
+    assert lapsing.ended_reason == "lapsed"
+    counted, real = counted_and_real(db)
+    assert counted == real and counted[accepted.expert_id] == 1 and submitted.expert_id not in counted
+    applications.act(db, user(db, "qt_newmat"), app, "withdraw", NOW)
+    assert counted_and_real(db) == ({}, {})
+    db.refresh(accepted.expert)
+    assert accepted.expert.version == version  # counting leaves an edit of the expert in hand valid
