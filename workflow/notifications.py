@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from evaluators.messages import Day, Joined, Stored, Text, encode, message
@@ -62,26 +63,26 @@ class Message:
 
 
 def notify_each(session: Session, messages: Sequence[Message], *, now: datetime) -> int:
-    """`notify` for several messages at once: one look-up for the keys already sent, and the
-    messages inserted in one batch."""
+    """`notify` for several messages at once: one INSERT of them all that skips a (user, key)
+    sent already, then one of the e-mails of those added."""
     wanted = list({(m.user.id, m.key): m for m in messages}.values())
     if not wanted:
         return 0
-    sent = session.execute(select(Notification.user_id, Notification.key).where(
-        Notification.key.in_(sorted({m.key for m in wanted})),
-        Notification.user_id.in_(sorted({m.user.id for m in wanted}))))
-    known = {(user_id, key) for user_id, key in sent}
-    added = [(m.user, Notification(user_id=m.user.id, key=m.key, subject=m.subject[:200], body=m.body,
-                                   link=m.link, messages=_messages(m), created_at=now))
-             for m in wanted if (m.user.id, m.key) not in known]
-    session.add_all([message for _, message in added])
-    mailed = [message for user, message in added if user.email and user.active]
-    if mailed:
-        session.flush()
-        with session.no_autoflush:  # new messages, new job ids: the items go in one batch
-            for message in mailed:
-                outbox.add(session, "send_email", ["notification", message.id], queue="notifications",
-                           key=f"notification-{message.id}")
+    connection = session.connection()
+    table = Notification.__table__
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    added = connection.execute(
+        dialect.insert(table)
+        .values([{"user_id": m.user.id, "key": m.key, "subject": m.subject[:200], "body": m.body, "link": m.link,
+                  "messages": _messages(m), "created_at": now, "read_at": None} for m in wanted])
+        .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.key])
+        .returning(table.c.id, table.c.user_id)
+    ).all()
+    users = {m.user.id: m.user for m in wanted}
+    outbox.add_all(session, "send_email", [(["notification", message_id], f"notification-{message_id}")
+                                           for message_id, user_id in sorted(added)
+                                           if users[user_id].email and users[user_id].active],
+                   queue="notifications")
     return len(added)
 
 

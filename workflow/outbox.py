@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -59,6 +59,25 @@ def add(session: Session, function: str, args: list[Any], *, queue: str, key: st
     make_transient_to_detached(item)  # the row exists: the session holds it as loaded, not as new
     session.add(item)
     return item
+
+
+def add_all(session: Session, function: str, jobs: Sequence[tuple[list[Any], str]], *, queue: str) -> int:
+    """`add` for several jobs of one function, (args, key) each, in one INSERT ... ON CONFLICT DO
+    NOTHING: a job id recorded already keeps its row. The number of jobs that were new."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    if not jobs:
+        return 0
+    moment = utc_now()
+    rows = [{"job_id": JOB_ID_UNSAFE.sub("-", f"{function}-{key}"), "queue": queue, "function": function,
+             "args": args, "state": OutboxState.pending, "attempts": 0, "last_error": "", "created_at": moment,
+             "relayed_at": None, "done_at": None} for args, key in jobs]
+    connection = session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = OutboxItem.__table__
+    added = connection.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(
+        index_elements=[table.c.job_id]).returning(table.c.id))
+    return len(added.all())
 
 
 @functools.cache

@@ -18,6 +18,16 @@ def test_the_same_effect_is_recorded_once(db) -> None:
     assert a is b and a.job_id == "evaluate_application-1-100"
 
 
+def test_several_effects_are_recorded_together_each_once(db) -> None:
+    outbox.add(db, "send_email", ["notification", 1], queue="notifications", key="notification-1")
+    added = outbox.add_all(db, "send_email", [(["notification", n], f"notification-{n}") for n in (1, 2, 3)],
+                           queue="notifications")
+    assert added == 2
+    items = db.scalars(select(OutboxItem).where(OutboxItem.function == "send_email").order_by(OutboxItem.id)).all()
+    assert [(i.job_id, i.args, i.state) for i in items] == [
+        (f"send_email-notification-{n}", ["notification", n], OutboxState.pending) for n in (1, 2, 3)]
+
+
 def test_inline_relay_performs_once_and_retries_failures(factory, app, monkeypatch) -> None:
     calls: list[int] = []
 
