@@ -11,7 +11,7 @@ answered, panel discussion opened and closed. Their subject is "application-<id>
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, User
-from models.log import CHAINS, GENESIS, chain_hash
+from models.log import CHAINS, GENESIS, chain_hash, locked_tail
 
 
 def record(session: Session, event: str, now: datetime, *, user: User | None = None,
@@ -37,6 +37,26 @@ def review_event(session: Session, event: str, review: Any, now: datetime, *, ac
     """A step of one expert's review (评审过程记录), e.g. `invitation_accepted`."""
     return application_event(session, event, review.application_id, now, actor=actor, review_id=review.id,
                              label=review.label, expert_id=review.expert_id, **details)
+
+
+def review_events(session: Session, steps: Sequence[tuple[str, Any, dict[str, Any]]], now: datetime) -> None:
+    """Several steps of expert reviews, (event, review, details) each, as `review_event` records
+    them, written at once: sealed onto the chain under its lock and inserted together, with no
+    objects for the flush to track."""
+    if not steps:
+        return
+    table = AuditEvent.__table__
+    connection = session.connection()
+    previous = locked_tail(connection, table)
+    rows = []
+    for event, review, details in steps:
+        row = {"event": event, "user_id": None, "subject": f"application-{review.application_id}",
+               "client_address": "", "at": now,
+               "details": {"review_id": review.id, "label": review.label, "expert_id": review.expert_id, **details}}
+        row["prev_hash"] = previous
+        row["hash"] = previous = chain_hash(AuditEvent.chain_fields, row, previous)
+        rows.append(row)
+    connection.execute(table.insert(), rows)
 
 
 def application_event(session: Session, event: str, application_id: int, now: datetime, *,

@@ -673,10 +673,12 @@ def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, s
     panel.reviews.extend(added)
     session.flush()
     count_open_reviews(session, [review.expert_id for review in added], 1)
-    for review in added:
-        audit.review_event(session, "invitation_sent", review, now, respond_by=review.respond_by.isoformat())
-        if why is not None:
-            audit.review_event(session, "replacement_drawn", review, now, why=why)
+    audit.review_events(session, [
+        step
+        for review in added
+        for step in [("invitation_sent", review, {"respond_by": review.respond_by.isoformat()}),
+                     *([("replacement_drawn", review, {"why": why})] if why is not None else [])]
+    ], now)
     notifications.notify_each(
         session,
         [
