@@ -40,8 +40,12 @@ class Number:
         return f"Number({self.text})"
 
     def to_json(self) -> float | int:
-        value = Decimal(self.text)
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+        # `text` (decimal_text) has a point only when the number is not whole, and no exponent, so
+        # the text itself tells: read as the Decimal of it would be, without making one.
+        if "." in self.text:
+            return float(self.text)
+        value = int(self.text)
+        return value if abs(value) < 2**53 else float(value)
 
 
 class Quantity:
