@@ -2,16 +2,16 @@
 the directory of designations, the feed of changes, the notification inbox."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from flask import jsonify, request
 from marshmallow import fields, validate
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
 
-from models import ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
-from models.enums import DesignationState, Kind, Role, Tier
+from models import Certificate, ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
+from models.enums import CertificateStatus, DesignationState, Kind, Role, Tier
 from web import db
 from web.errors import LARGEST_ID
 from web.api import bp
@@ -112,14 +112,31 @@ def directory() -> Any:
     searched = [(n, args.get(n, "")) for n in ("q", "uscc", "kind", "tier", "status", "jurisdiction")]
     total = totals.total(totals.key("directory", searched), lambda: db.session().scalar(
         counted.with_only_columns(func.count(), maintain_column_froms=True)))
-    rows = db.session().scalars(holder.options(contains_eager(Designation.enterprise),
-                                               selectinload(Designation.certificates))
-                                .order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    # The columns the page shows rather than whole records (a designation carries its proposal).
+    rows = db.session().execute(
+        holder.with_only_columns(Designation.id, Enterprise.name, Enterprise.uscc, Designation.kind, Designation.tier,
+                                 Enterprise.jurisdiction_code, Designation.state, Designation.valid_from,
+                                 Designation.valid_until, maintain_column_froms=True)
+        .order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    current = _current_certificates(row.id for row in rows)
     return jsonify({"total": total, "page": page, "per_page": per_page, "items": [{
-        "id": d.id, "holder": d.enterprise.name, "uscc": d.enterprise.uscc, "kind": str(d.kind), "tier": str(d.tier),
-        "jurisdiction": d.enterprise.jurisdiction_code, "state": str(d.state),
-        "valid_from": d.valid_from.isoformat(), "valid_until": d.valid_until.isoformat(),
-        "certificate": rep.certificate(d.certificate)} for d in rows]})
+        "id": r.id, "holder": r.name, "uscc": r.uscc, "kind": str(r.kind), "tier": str(r.tier),
+        "jurisdiction": r.jurisdiction_code, "state": str(r.state),
+        "valid_from": r.valid_from.isoformat(), "valid_until": r.valid_until.isoformat(),
+        "certificate": current.get(r.id)} for r in rows]})
+
+
+def _current_certificates(designation_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """designation id → its current certificate as `rep.certificate` shows it: the newest one not
+    superseded (`Designation.certificate`), read for a whole page at once."""
+    ids = list(designation_ids)
+    if not ids:
+        return {}
+    rows = db.session().execute(
+        select(Certificate.designation_id, Certificate.number, Certificate.status, Certificate.issued_at)
+        .where(Certificate.designation_id.in_(ids), Certificate.status != CertificateStatus.superseded)
+        .order_by(Certificate.id))
+    return {r.designation_id: rep.certificate(r) for r in rows}  # type: ignore[arg-type]
 
 
 @route(bp, "/feed", "GET", "认定变动信息（公众，供其他系统轮询）：since（ISO 时间）、after_id", auth=False)
