@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session, defer, joinedload, load_only
 
 from evaluators.messages import encode, message
@@ -47,11 +47,18 @@ def expert(x: Expert) -> dict[str, Any]:
             "specialties": x.specialties, "jurisdiction": x.jurisdiction_code, "active": x.active}
 
 
+# The columns of a transition that its entry shows (a read loads no log records). Statements built
+# once: building one costs more than the look-up of the compiled form it leads to.
+_HISTORY = (select(TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state, TransitionLog.actor_label,
+                   TransitionLog.at, TransitionLog.reason, TransitionLog.details)
+            .where(TransitionLog.entity == bindparam("entity"), TransitionLog.entity_id == bindparam("entity_id"))
+            .order_by(TransitionLog.id))
+
+
 def history(session: Session, entity: str, entity_id: int, *, messages: bool = False) -> list[dict[str, Any]]:
     """An entity's transitions; with ``messages``, for a page, the messages of the composed notes
     and reasons as well (``note_messages``, ``reason_messages``: evaluators.messages)."""
-    rows = session.scalars(select(TransitionLog).where(
-        TransitionLog.entity == entity, TransitionLog.entity_id == entity_id).order_by(TransitionLog.id))
+    rows = session.execute(_HISTORY, {"entity": entity, "entity_id": entity_id})
     entries = []
     for r in rows:
         note = _note(session, r)
@@ -63,7 +70,7 @@ def history(session: Session, entity: str, entity_id: int, *, messages: bool = F
     return entries
 
 
-def _note(session: Session, row: TransitionLog) -> str:
+def _note(session: Session, row: Any) -> str:
     """What the state alone does not say: a recommendation's handover between bureaus."""
     details = row.details or {}
     if row.trigger == "recommend" and details.get("to_jurisdiction"):
@@ -73,18 +80,25 @@ def _note(session: Session, row: TransitionLog) -> str:
     return ""
 
 
-def _load_parts(session: Session, a: Application) -> int | None:
+_COLLECTIONS = (load_only(Application.id), joinedload(Application.panel).joinedload(Panel.reviews),
+                joinedload(Application.evidence))
+_PARTS = (select(Application, Designation.id)
+          .outerjoin(Designation, Designation.application_id == Application.id)
+          .where(Application.id == bindparam("id"))
+          .options(joinedload(Application.programme), *_COLLECTIONS))
+_COLLECTED = select(Application).where(Application.id == bindparam("id")).options(*_COLLECTIONS)
+
+
+def _load_parts(session: Session, a: Application, stored: Stored | None = None) -> int | None:
     """Load what the representation shows of an application already in the session in one
     query (the programme, panel, reviews and evidence joined; a panel has a handful of reviews
     and an application a handful of files, and the application's own columns are not repeated),
-    instead of one query per part; returns the id of its designation, if any."""
-    statement = (select(Application, Designation.id)
-                 .outerjoin(Designation, Designation.application_id == Application.id)
-                 .where(Application.id == a.id)
-                 .options(load_only(Application.id), joinedload(Application.programme),
-                          joinedload(Application.panel).joinedload(Panel.reviews),
-                          joinedload(Application.evidence)))
-    return session.execute(statement).unique().one()[1]
+    instead of one query per part; returns the id of its designation, if any. After
+    `read_stored`, which read the programme and the designation's id, only the collections."""
+    if stored is not None:
+        session.execute(_COLLECTED, {"id": a.id}).unique().one()
+        return stored.designation_id
+    return session.execute(_PARTS, {"id": a.id}).unique().one()[1]
 
 
 class Stored(NamedTuple):
@@ -93,30 +107,36 @@ class Stored(NamedTuple):
     row: Application
     data: str
     evaluation: str | None
+    designation_id: int | None
 
 
 def _stored(text: str | None) -> orjson.Fragment | None:
     return orjson.Fragment(text) if text is not None else None
 
 
+_STORED = (select(Application, cast(Application.data, Text), cast(Application.evaluation, Text), Designation.id)
+           .outerjoin(Designation, Designation.application_id == Application.id)
+           .where(Application.id == bindparam("id"))
+           .options(defer(Application.data), defer(Application.evaluation),
+                    joinedload(Application.enterprise, innerjoin=True),
+                    joinedload(Application.programme, innerjoin=True)))
+
+
 def read_stored(session: Session, application_id: int) -> Stored | None:
-    """Read an application for its representation: the row with its enterprise, and its form
-    and evaluation trace (about 30 KB) as the JSON text stored, which the response passes through
-    (orjson.Fragment) instead of decoding and encoding it again. Whether the reader may see it is
+    """Read an application for its representation: the row with its enterprise and programme, the
+    id of its designation, if any, and its form and evaluation trace (about 30 KB) as the JSON
+    text stored, which the response passes through (orjson.Fragment) instead of decoding and
+    encoding it again. Whether the reader may see it is
     decided afterwards by `applications.load`, which finds the row in the session while the
     caller holds it."""
-    statement = (select(Application, cast(Application.data, Text), cast(Application.evaluation, Text))
-                 .where(Application.id == application_id)
-                 .options(defer(Application.data), defer(Application.evaluation),
-                          joinedload(Application.enterprise, innerjoin=True)))
-    row = session.execute(statement).one_or_none()
+    row = session.execute(_STORED, {"id": application_id}).one_or_none()
     return Stored(*row) if row is not None else None
 
 
 def application(session: Session, actor: Actor | None, a: Application,
                 stored: Stored | None = None) -> dict[str, Any]:
     """The application; with `stored` (read_stored), its form and trace as stored."""
-    designation_id = _load_parts(session, a)
+    designation_id = _load_parts(session, a, stored)
     reviews = a.panel.reviews if a.panel else []
     return {
         "id": a.id, "state": str(a.state), "version": a.version, "programme_id": a.programme_id,
