@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, Select, String, cast, desc, func, literal_column, or_, select
-from sqlalchemy.orm import Session, contains_eager, defer, selectinload
+from sqlalchemy.orm import Bundle, Session, contains_eager, defer, selectinload
 
 from models import (
     Application,
@@ -180,6 +180,10 @@ class Listing:
     eager: tuple[Any, ...] = ()
     extra: Callable[[], tuple[Any, ...]] = lambda: ()
     link: str | None = None  # which page a row opens: "application", "designation"
+    # What a page's row is read as when no column needs a record: the entity's columns by their
+    # names and a Bundle for each relationship a column reads (`r.enterprise.name` reads the same
+    # either way), rather than records with their related records loaded.
+    flat: tuple[Any, ...] = ()
 
     @property
     def page_columns(self) -> list[Column]:
@@ -341,6 +345,10 @@ APPLICATIONS = Listing(
     eager=(contains_eager(Application.enterprise), contains_eager(Application.programme),
            defer(Application.data), defer(Application.evaluation)),
     link="application",
+    flat=(Application.id, Application.state, Application.holding_jurisdiction_code, Application.submitted_at,
+          Application.auto_score, Application.panel_score, Application.updated_at,
+          Bundle("enterprise", Enterprise.name, Enterprise.uscc, Enterprise.jurisdiction_code),
+          Bundle("programme", Programme.title, Programme.kind, Programme.tier)),
     columns=(
         Column("id", "申报编号", lambda r, s: r.id, "id", 10, sort="id"),
         Column("name", "单位名称", lambda r, s: r.enterprise.name, width=32, sort="name"),
@@ -571,6 +579,9 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
         ids = statement.with_only_columns(listing.entity.id).offset(offset).limit(query.per_page)
         rows = _joined(listing, listing.base().where(listing.entity.id.in_(ids)), every=True)
         statement, _ = _ordered(listing, rows, sort)
+        if listing.flat:
+            statement = statement.with_only_columns(*listing.flat, maintain_column_froms=True)
+            return Page(list(session.execute(statement)), total, query.page, query.per_page, sort)
         statement = statement.options(*listing.eager)
     return Page(_rows(session, listing, statement), total, query.page, query.per_page, sort)
 
