@@ -254,8 +254,9 @@ def _exclusions(
     since = add_years(today, -RECENT_YEARS)
     units = related_units(app)
     declared = list(
-        session.scalars(
-            select(ConflictDeclaration)
+        session.execute(
+            select(ConflictDeclaration.source, ConflictDeclaration.expert_id, ConflictDeclaration.person_name,
+                   ConflictDeclaration.uscc, ConflictDeclaration.reason)
             .where(
                 (
                     ConflictDeclaration.uscc.in_(list(units))
@@ -326,7 +327,7 @@ def _suspects(
     session: Session,
     today: date,
     units: Mapping[str, tuple[str, str]],
-    declared: Sequence[ConflictDeclaration],
+    declared: Sequence[Row[Any]],
     recent: Select[Any],
     load_cap: int,
     drawn_by_id: int | None,
@@ -626,7 +627,7 @@ def _excluded(excluded: Mapping[int, tuple[str, list[Exclusion]]]) -> list[dict[
     """The excluded experts as the report keeps them: each reason in Chinese and as messages."""
     found = []
     for expert_id, (name, rules) in excluded.items():
-        reason = joined([x.reason for x in rules], "；")
+        reason = rules[0].reason if len(rules) == 1 else joined([x.reason for x in rules], "；")
         found.append({"expert_id": expert_id, "expert": name, "rule": rules[0].rule,
                       "rules": [x.rule for x in rules], "reason": reason, "reason_messages": encode(reason)})
     return found
