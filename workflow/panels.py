@@ -282,6 +282,7 @@ def _exclusions(
     )
     county = enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None
     found: dict[int, tuple[str, list[Exclusion]]] = {}
+    at_cap: dict[int, Exclusion] = {}  # open reviews → the reason, one for all the experts with as many
     for expert in _suspects(session, today, units, declared, recent, programme.review_load_cap, drawn_by_id,
                            county):
         rules: list[Exclusion] = []
@@ -313,9 +314,11 @@ def _exclusions(
         if county is not None and expert.jurisdiction_code == county:
             rules.append(Exclusion("same_county", message("与申报单位同属一个区县（市级及以下批次回避）")))
         if expert.open_reviews >= programme.review_load_cap:
-            rules.append(Exclusion("load_cap", message(
-                "在审评审任务%(open)s项，已达本批次每人%(cap)s项的上限",
-                open=expert.open_reviews, cap=programme.review_load_cap)))
+            if expert.open_reviews not in at_cap:
+                at_cap[expert.open_reviews] = Exclusion("load_cap", message(
+                    "在审评审任务%(open)s项，已达本批次每人%(cap)s项的上限",
+                    open=expert.open_reviews, cap=programme.review_load_cap))
+            rules.append(at_cap[expert.open_reviews])
         if drawn_by_id is not None and expert.user_id == drawn_by_id:
             rules.append(Exclusion("drawer", message("为抽取专家组的工作人员本人")))
         if rules:
