@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from evaluators.messages import Joined, message
 from evaluators.reference import read_table
 
 _TABLE = "uscc-gb32100-2015"
@@ -35,26 +36,29 @@ def uscc_check_character(first17: str) -> str:
 
 
 def uscc_problem(code: Any) -> str | None:
-    """None when the code is valid, otherwise a Chinese sentence saying what is wrong."""
+    """None when the code is valid, otherwise a Chinese sentence saying what is wrong (a message of
+    evaluators.messages, so that a page can show it in the reader's language)."""
     rules = _rules()
     length = rules["length"]
     if not isinstance(code, str):
-        return "统一社会信用代码应为文字"
+        return message("统一社会信用代码应为文字")
     if len(code) != length:
-        return f"统一社会信用代码应为{length}位，当前为{len(code)}位"
+        return message("统一社会信用代码应为%(length)s位，当前为%(actual)s位", length=length, actual=len(code))
     alphabet = rules["alphabet"]
-    excluded = "、".join(rules["excluded"])
+    excluded = Joined(tuple(rules["excluded"]))
     for position, character in enumerate(code, start=1):
         if character.upper() not in set(alphabet):
-            return f"第{position}位字符“{character}”不在允许的字符集中（不含{excluded}）"
+            return message("第%(position)s位字符“%(character)s”不在允许的字符集中（不含%(excluded)s）",
+                           position=position, character=character, excluded=excluded)
     code = code.upper()
     first, last = rules["division_code_from"], rules["division_code_to"]
     for position in range(first, last + 1):
         character = code[position - 1]
         if not character.isdigit():
-            return (f"第{first}–{last}位应为行政区划代码（数字），"
-                    f"第{position}位为“{character}”")
+            return message("第%(first)s–%(last)s位应为行政区划代码（数字），第%(position)s位为“%(character)s”",
+                           first=first, last=last, position=position, character=character)
     expected = uscc_check_character(code[:-1])
     if code[-1] != expected:
-        return f"校验码错误：第{length}位应为“{expected}”，实际为“{code[-1]}”"
+        return message("校验码错误：第%(length)s位应为“%(expected)s”，实际为“%(actual)s”", length=length,
+                       expected=expected, actual=code[-1])
     return None

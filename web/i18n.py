@@ -51,9 +51,11 @@ def page_language() -> str:
 
 def label(text: Any) -> str:
     """A Chinese label or message from another layer (a state, a column header, a validation
-    message) in the page's language."""
+    message) in the page's language. Markup is page text already in it, and stays as it is."""
     if not text:
         return ""
+    if isinstance(text, Markup):
+        return text
     if english() and encode(text):  # composed by the system (evaluators.messages): its messages translated
         return str(_composed(text, encode(text)).striptags())
     text = str(text)
@@ -68,10 +70,12 @@ def N_(message: str) -> str:  # noqa: N802 (the name pybabel looks for)
     return message
 
 
-# Messages the workflow layer composes itself, as templates `_filled_in` translates.
+# Messages the workflow layer composes itself, as templates `_filled_in` translates (text stored
+# before the messages of evaluators.messages: a notice's calendar warning).
 COMPOSED = (
     N_("当前状态“{state}”下不能执行“{trigger}”"),
     N_("未知操作“{trigger}”"),
+    N_("{years}年节假日安排尚未录入，工作日暂按周一至周五计算，请核对"),
 )
 
 
@@ -115,6 +119,8 @@ def _templates(translations: Any) -> list[tuple[re.Pattern[str], str]]:
 def shown_label(text: Any) -> Markup:
     """A label for a template: translated when the catalogue knows it, else shown as data
     (the name of a district next to the translated name of a kind)."""
+    if isinstance(text, Markup):  # already page text (a refusal shown by `composed`)
+        return text
     return data(label(text))
 
 
@@ -155,10 +161,31 @@ def composed(text: Any) -> Markup:
     return _composed(text, encode(text)) if encode(text) else shown_label(text)
 
 
+def sentence(translated: str, **values: Any) -> Markup:
+    """A sentence of the page around text from other layers, for a flash:
+    ``sentence(gettext("上传失败：%(message)s"), message=error.message)``, the catalogue's sentence
+    with each value shown as `composed` (a refusal in the reader's language, its user data marked)."""
+    # The catalogue's sentence is ours; the values are escaped or composed as they go in.
+    return Markup(translated) % {name: composed(value) for name, value in values.items()}
+
+
 def _composed(text: Any, encoded: Any) -> Markup:
     if not english() or not encoded:
         return data(text)
-    return Markup(" ").join(_message(part) for part in encoded)
+    return _in_a_row(encoded)
+
+
+def _in_a_row(parts: Any) -> Markup:
+    """Messages one after the other, a space between them; a separator (“；” of `joined`) joins its
+    neighbours as the reader's language writes it (“a; b”)."""
+    shown, after_separator = Markup(""), False
+    for index, part in enumerate(parts):
+        if part.get("id") in SEPARATORS and not part.get("values"):
+            shown, after_separator = shown + SEPARATORS[part["id"]], True
+            continue
+        shown += (Markup(" ") if index and not after_separator else Markup("")) + _message(part)
+        after_separator = False
+    return shown
 
 
 def _message(part: Any) -> Markup:
@@ -189,7 +216,7 @@ def _value(value: Any) -> Markup | str:
     if "id" in value:
         return _message(value)
     if "text" in value:
-        return Markup(" ").join(_message(part) for part in value["text"])
+        return _in_a_row(value["text"])
     if "join" in value:
         separator = value.get("separator", "、")
         return Markup(escape(SEPARATORS.get(separator, separator))).join(_value(v) for v in value["join"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import FileStorage
 
+from evaluators.messages import message
 from workflow.errors import Invalid
 
 # (leading bytes, content type, extension)
@@ -43,7 +44,7 @@ def accept(file: FileStorage | None) -> Upload:
         raise Invalid.field("file", "请选择要上传的文件")
     data = file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise Invalid.field("file", f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024}MB")
+        raise Invalid.field("file", message("文件不能超过%(size)sMB", size=MAX_FILE_BYTES // 1024 // 1024))
     if not data:
         raise Invalid.field("file", "文件是空的")
     name = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
+from evaluators.messages import Joined, message
 from models import ApiToken, AuditEvent, Enterprise, Expert, Jurisdiction, User
 from models.enums import JurisdictionLevel, Role
 from models.schema import reference_rows
@@ -37,7 +38,7 @@ def _check_account(session: Session, username: str, password: str, email: str) -
     if not USERNAME.match(username or ""):
         errors["username"] = ["用户名为3至64位字母、数字或 _ . @ -"]
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
-        errors["username"] = [f"用户名“{username}”已被使用"]
+        errors["username"] = [message("用户名“%(username)s”已被使用", username=username)]
     problem = password_problem(password or "")
     if problem:
         errors["password"] = [problem]
@@ -71,7 +72,7 @@ def register_enterprise(
         errors["name"] = ["请填写单位名称"]
     place = jurisdictions.parents(session)
     if jurisdiction not in place:
-        errors["jurisdiction"] = [f"行政区划代码“{jurisdiction}”不存在"]
+        errors["jurisdiction"] = [message("行政区划代码“%(code)s”不存在", code=jurisdiction)]
     else:
         level = session.get(Jurisdiction, jurisdiction).level
         if level is not JurisdictionLevel.county:
@@ -81,12 +82,12 @@ def register_enterprise(
     if not industry_codes:
         errors["industry_codes"] = ["请至少填写一个国民经济行业小类代码，如 C3011"]
     elif bad:
-        errors["industry_codes"] = [f"行业代码不正确：{'、'.join(bad)}（应为制造业小类，如 C3011）"]
+        errors["industry_codes"] = [message("行业代码不正确：%(codes)s（应为制造业小类，如 C3011）", codes=Joined(tuple(bad)))]
     if errors:
         raise Invalid("注册信息有误，请按提示修改", {"fields": errors})
     if session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)) is not None:
         raise NotPossible(
-            f"统一社会信用代码 {uscc} 已注册，请使用该单位已有账号登录",
+            message("统一社会信用代码 %(uscc)s 已注册，请使用该单位已有账号登录", uscc=uscc),
             {"fields": {"uscc": ["该统一社会信用代码已注册"]}},
         )
     enterprise = Enterprise(
@@ -118,7 +119,7 @@ def add_user(
     if role is Role.staff and not jurisdiction:
         errors["jurisdiction"] = ["工作人员必须指定所属行政区划"]
     if jurisdiction and jurisdiction not in jurisdictions.parents(session):
-        errors["jurisdiction"] = [f"行政区划代码“{jurisdiction}”不存在"]
+        errors["jurisdiction"] = [message("行政区划代码“%(code)s”不存在", code=jurisdiction)]
     if role is Role.applicant:
         errors["role"] = ["申报单位账号请通过注册页面创建"]
     if errors:
@@ -202,10 +203,12 @@ class LockedOut(WorkflowError):
         minutes = max(1, math.ceil((lock.until - now).total_seconds() / 60))
         clock = lock.until.astimezone(CHINA).strftime("%H:%M")
         if lock.scope == "account":
-            message = f"登录失败次数过多，该账号已暂时锁定。请于{clock}（北京时间，约{minutes}分钟后）再试，或通过“忘记密码”重置密码。"
+            refusal = message("登录失败次数过多，该账号已暂时锁定。请于%(clock)s（北京时间，约%(minutes)s分钟后）再试，"
+                              "或通过“忘记密码”重置密码。", clock=clock, minutes=minutes)
         else:
-            message = f"来自您所在网络地址的登录失败次数过多，已暂停登录。请于{clock}（北京时间，约{minutes}分钟后）再试。"
-        super().__init__(message, {"scope": lock.scope, "locked_until": lock.until.isoformat(),
+            refusal = message("来自您所在网络地址的登录失败次数过多，已暂停登录。请于%(clock)s（北京时间，约%(minutes)s分钟后）"
+                              "再试。", clock=clock, minutes=minutes)
+        super().__init__(refusal, {"scope": lock.scope, "locked_until": lock.until.isoformat(),
                                    "retry_after_seconds": math.ceil((lock.until - now).total_seconds())})
         self.lock = lock
 

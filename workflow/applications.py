@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
+from evaluators.messages import message
 from models import Application, Designation, EvidenceFile, Jurisdiction, Objection, Programme
 from models.enums import (
     ApplicationState,
@@ -45,6 +46,7 @@ TIER_LEVEL = {Tier.county: JurisdictionLevel.county, Tier.city: JurisdictionLeve
               Tier.province: JurisdictionLevel.province}
 # A provincial designation needs the city one; a national one the provincial one (STANDARDS §1).
 PREREQUISITE = {Tier.province: Tier.city, Tier.national: Tier.province}
+PREREQUISITE_MISSING = {Tier.province: "申报省级须已获得有效的市级认定", Tier.national: "申报国家级须已获得有效的省级认定"}
 # The expert review's settings of a programme (load cap, deadlines, divergence threshold).
 REVIEW_SETTINGS = ("review_load_cap", "invitation_working_days", "review_working_days", "divergence_threshold")
 MIN_PANEL = {Tier.county: 3, Tier.city: 3, Tier.province: 5, Tier.national: 5}
@@ -63,15 +65,15 @@ def create_programme(session: Session, actor: Actor, **fields: Any) -> Programme
         errors["jurisdiction"] = ["只能以本单位所在行政区划创建申报批次"]
     place = session.get(Jurisdiction, code)
     if place is None:
-        errors["jurisdiction"] = [f"行政区划代码“{code}”不存在"]
+        errors["jurisdiction"] = [message("行政区划代码“%(code)s”不存在", code=code)]
     elif tier is Tier.national:
         errors["tier"] = ["国家级批次由工业和信息化部组织，本系统只办理推荐"]
     elif TIER_LEVEL[tier] is not place.level:
-        errors["tier"] = [f"{place.name}只能创建与其层级相同的批次"]
+        errors["tier"] = [message("%(place)s只能创建与其层级相同的批次", place=place.name)]
     try:
         guideline = evaluators.load(fields["guideline"])
     except evaluators.GuidelineError:
-        errors["guideline"] = [f"评价标准“{fields['guideline']}”不存在"]
+        errors["guideline"] = [message("评价标准“%(key)s”不存在", key=fields["guideline"])]
     else:
         if guideline.kind != str(kind):
             errors["guideline"] = ["评价标准与申报类别不一致"]
@@ -79,7 +81,7 @@ def create_programme(session: Session, actor: Actor, **fields: Any) -> Programme
         errors["closes_on"] = ["截止日期不能早于开始日期"]
     size = fields.get("panel_size") or MIN_PANEL[tier]
     if size % 2 == 0 or size < MIN_PANEL[tier]:
-        errors["panel_size"] = [f"专家组人数应为奇数，且不少于{MIN_PANEL[tier]}人"]
+        errors["panel_size"] = [message("专家组人数应为奇数，且不少于%(least)s人", least=MIN_PANEL[tier])]
     if not 0 < fields["pass_mark"] <= 100:
         errors["pass_mark"] = ["合格分数线应在0至100之间"]
     if errors:
@@ -134,10 +136,11 @@ def create_application(session: Session, actor: Actor, programme_id: int, now: d
     if programme is None:
         raise Invalid.field("programme_id", "申报批次不存在")
     if not programme.is_open_on(local_date(now)):
-        raise NotPossible(f"“{programme.title}”不在申报期内（{programme.opens_on}至{programme.closes_on}）")
+        raise NotPossible(message("“%(title)s”不在申报期内（%(opens)s至%(closes)s）", title=programme.title,
+                                  opens=str(programme.opens_on), closes=str(programme.closes_on)))
     enterprise = actor.enterprise
     if not jurisdictions.is_within(session, enterprise.jurisdiction_code, programme.jurisdiction_code):
-        raise NotPossible(f"本单位不在“{programme.jurisdiction.name}”辖区内，不能申报该批次")
+        raise NotPossible(message("本单位不在“%(place)s”辖区内，不能申报该批次", place=programme.jurisdiction.name))
     needed = PREREQUISITE.get(programme.tier)
     if needed is not None and session.scalar(
         select(Designation.id).where(
@@ -145,7 +148,7 @@ def create_application(session: Session, actor: Actor, programme_id: int, now: d
             Designation.tier == needed, Designation.state == DesignationState.active,
         )
     ) is None:
-        raise NotPossible(f"申报{TIER_LABELS[programme.tier]}须已获得有效的{TIER_LABELS[needed]}认定")
+        raise NotPossible(message(PREREQUISITE_MISSING[programme.tier]))
     existing = session.scalar(
         select(Application).where(
             Application.programme_id == programme.id, Application.enterprise_id == enterprise.id,
@@ -191,7 +194,7 @@ def add_evidence(
     guideline = evaluators.load(app.guideline).to_dict()
     known = {item["id"] for part in ("indicators", "basic_requirements", "vetoes") for item in guideline[part]}
     if indicator and indicator not in known:
-        raise Invalid.field("indicator", f"指标“{indicator}”不属于本评价标准")
+        raise Invalid.field("indicator", message("指标“%(indicator)s”不属于本评价标准", indicator=indicator))
     evidence = EvidenceFile(
         application_id=app.id, indicator=indicator, original_name=original_name,
         stored_name=stored_name, content_type=content_type, size=size, sha256=sha256,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evaluators.messages import message
+from evaluators.messages import Joined, message
 from models import ChangeReport, Designation
 from models.enums import DesignationState, Role
 from workflow import certificates, notifications
@@ -26,7 +26,8 @@ def report(session: Session, actor: Actor, designation: Designation, *, changes:
         raise NotPossible("认定已终止，无需报告变更")
     unknown = set(changes) - set(FIELDS)
     if unknown:
-        raise Invalid.field("changes", f"可报告的变更为：{'、'.join(FIELDS.values())}")
+        raise Invalid.field("changes", message("可报告的变更为：%(fields)s",
+                                               fields=Joined(tuple(message(f) for f in FIELDS.values()))))
     clean = {k: str(v).strip() for k, v in changes.items() if str(v or "").strip()}
     if not clean and not (description or "").strip():
         raise Invalid.field("description", "请说明变更内容（如组织边界变化）")

@@ -24,6 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import evaluators
+from evaluators.messages import Joined, joined, message
 from models import Application, Expert, Review, User
 from models.enums import Role
 from workflow import accounts, jurisdictions, panels, reviews
@@ -151,7 +152,7 @@ def check_fields(session: Session, actor: Actor, values: dict[str, Any]) -> dict
     if "jurisdiction" in values:
         code = values["jurisdiction"]
         if code not in jurisdictions.parents(session):
-            errors["jurisdiction"] = f"行政区划代码“{code}”不存在"
+            errors["jurisdiction"] = message("行政区划代码“%(code)s”不存在", code=code)
         elif is_role(actor, Role.staff) and not jurisdictions.is_within(
             session, code, actor.jurisdiction_code
         ):
@@ -241,7 +242,7 @@ def search(
             if jurisdictions.is_within(session, c, jurisdiction)
         ]
         if not inside:
-            raise Invalid.field("jurisdiction", f"行政区划代码“{jurisdiction}”不存在")
+            raise Invalid.field("jurisdiction", message("行政区划代码“%(code)s”不存在", code=jurisdiction))
         query = query.where(Expert.jurisdiction_code.in_(inside))
     rows = list(session.scalars(query))
     if specialty:
@@ -365,9 +366,9 @@ def deactivate(
     )
     accepted = [r for r in busy if r.state.value == "accepted"]
     if accepted:
-        numbers = "、".join(f"#{r.application_id}" for r in accepted)
+        numbers = Joined(tuple(f"#{r.application_id}" for r in accepted))
         raise NotPossible(
-            f"该专家正在评审申报{numbers}，请待其提交评分后再停用",
+            message("该专家正在评审申报%(applications)s，请待其提交评分后再停用", applications=numbers),
             {"applications": [r.application_id for r in accepted]},
         )
     expert.active = False
@@ -459,8 +460,10 @@ class RowError:
     message: str
 
     def text(self) -> str:
-        where = f"“{self.sheet}”表第{self.row}行" + (f"“{self.column}”" if self.column else "")
-        return f"{where}：{self.message}"
+        if self.column:
+            return message("“%(sheet)s”表第%(row)s行“%(column)s”：%(message)s", sheet=self.sheet, row=self.row,
+                           column=self.column, message=self.message)
+        return message("“%(sheet)s”表第%(row)s行：%(message)s", sheet=self.sheet, row=self.row, message=self.message)
 
 
 @dataclass
@@ -483,7 +486,7 @@ def _rows(
     found = []
     for number, values in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:
-            errors.append(RowError(sheet.title, number, "", f"一次最多导入{MAX_ROWS}行"))
+            errors.append(RowError(sheet.title, number, "", message("一次最多导入%(rows)s行", rows=MAX_ROWS)))
             break
         if values is None or all(v is None or _text(v) == "" for v in values):
             continue
@@ -503,7 +506,7 @@ def import_workbook(session: Session, actor: Actor, data: bytes) -> ImportResult
             "file", "不是有效的 Excel 文件（.xlsx），请使用导出的表格作为模板"
         ) from None
     if EXPERTS_SHEET not in book.sheetnames:
-        raise Invalid.field("file", f"表格中没有名为“{EXPERTS_SHEET}”的工作表")
+        raise Invalid.field("file", message("表格中没有名为“%(sheet)s”的工作表", sheet=EXPERTS_SHEET))
     errors: list[RowError] = []
     expert_rows = _rows(book[EXPERTS_SHEET], COLUMNS, errors)
     former_rows = (
@@ -520,7 +523,7 @@ def import_workbook(session: Session, actor: Actor, data: bytes) -> ImportResult
         errors += [RowError(EXPERTS_SHEET, number, column, message) for column, message in problems]
         username = values["username"]
         if username in seen:
-            errors.append(RowError(EXPERTS_SHEET, number, "用户名", f"与第{seen[username]}行重复"))
+            errors.append(RowError(EXPERTS_SHEET, number, "用户名", message("与第%(row)s行重复", row=seen[username])))
         elif username:
             seen[username] = number
         existing = (
@@ -529,11 +532,12 @@ def import_workbook(session: Session, actor: Actor, data: bytes) -> ImportResult
         expert = existing.expert if existing is not None else None
         if existing is not None and expert is None:
             errors.append(
-                RowError(EXPERTS_SHEET, number, "用户名", f"“{username}”已是其他类型的账号")
+                RowError(EXPERTS_SHEET, number, "用户名", message("“%(username)s”已是其他类型的账号", username=username))
             )
         elif expert is not None and not can_manage(session, actor, expert):
             errors.append(
-                RowError(EXPERTS_SHEET, number, "用户名", f"“{username}”不是本辖区的专家，不能修改")
+                RowError(EXPERTS_SHEET, number, "用户名",
+                         message("“%(username)s”不是本辖区的专家，不能修改", username=username))
             )
         planned.append((number, values, expert))
     formers: dict[str, list[dict[str, Any]]] = {}
@@ -554,7 +558,8 @@ def import_workbook(session: Session, actor: Actor, data: bytes) -> ImportResult
         problem = _former_problem(item)
         if username not in seen:
             errors.append(
-                RowError(FORMER_SHEET, number, "用户名", f"“{username}”不在“{EXPERTS_SHEET}”表中")
+                RowError(FORMER_SHEET, number, "用户名",
+                         message("“%(username)s”不在“%(sheet)s”表中", username=username, sheet=EXPERTS_SHEET))
             )
         elif problem:
             errors.append(RowError(FORMER_SHEET, number, "", problem))
@@ -601,7 +606,7 @@ def import_workbook(session: Session, actor: Actor, data: bytes) -> ImportResult
             for column, messages in (error.details.get("fields") or {"": [error.message]}).items():
                 header = next((h for k, h, _ in COLUMNS if k == column), "")
                 errors.append(
-                    RowError(EXPERTS_SHEET, number, header, "；".join(map(str, messages)))
+                    RowError(EXPERTS_SHEET, number, header, joined(messages, "；"))
                 )
     if errors:
         savepoint.rollback()
@@ -638,10 +643,10 @@ def _clean_row(
 
 def _invalid(errors: list[RowError]) -> Invalid:
     errors.sort(key=lambda e: (e.sheet != EXPERTS_SHEET, e.row))
-    shown = "；".join(e.text() for e in errors[:5])
-    more = f"等{len(errors)}处" if len(errors) > 5 else ""
+    shown = Joined(tuple(e.text() for e in errors[:5]), "；")
+    more = message("等%(count)s处", count=len(errors)) if len(errors) > 5 else ""
     return Invalid(
-        f"导入未完成，没有创建或修改任何专家。请修改后重新导入：{shown}{more}",
+        message("导入未完成，没有创建或修改任何专家。请修改后重新导入：%(rows)s%(more)s", rows=shown, more=more),
         {
             "rows": [
                 {

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, Select, String, cast, desc, func, literal_column, or_, select
 from sqlalchemy.orm import Bundle, Session, contains_eager, defer, selectinload
 
+from evaluators.messages import Joined, message
 from models import (
     Application,
     Certificate,
@@ -222,7 +223,7 @@ def _enum_filter(name: str, label: str, enum: Any, column: Any, labels: Mapping[
                  skip: tuple[Any, ...] = ()) -> Filter:
     def apply(query: Select[Any], value: str, _session: Session, _scope: list[str] | None) -> Select[Any]:
         if value not in enum.__members__ or enum(value) in skip:
-            raise Invalid.field(name, f"{label}取值不正确")
+            raise Invalid.field(name, message("%(label)s取值不正确", label=message(label)))
         return query.where(column == enum(value))
 
     return Filter(name, label, apply, tuple((str(m), labels[m]) for m in enum if m not in skip))
@@ -241,7 +242,7 @@ def enterprise_located_in(enterprise_id: Any) -> Callable[[list[str]], Any]:
 def _area_filter(area: Callable[[list[str]], Any]) -> Filter:
     def apply(query: Select[Any], value: str, session: Session, scope: list[str] | None) -> Select[Any]:
         if value not in places(session):
-            raise Invalid.field("jurisdiction", f"行政区划代码“{value}”不存在")
+            raise Invalid.field("jurisdiction", message("行政区划代码“%(code)s”不存在", code=value))
         if scope is not None and value not in scope:
             raise Forbidden("只能查看本辖区的数据")
         return query.where(area(targets.subtree(session, value)))
@@ -268,7 +269,7 @@ def _submitted_to(query: Select[Any], value: str, _s: Session, _scope: list[str]
 def _number(name: str, label: str, column: Any) -> Filter:
     def apply(query: Select[Any], value: str, _s: Session, _scope: list[str] | None) -> Select[Any]:
         if not value.isdecimal() or len(value) > 9:  # ids are 32-bit integers
-            raise Invalid.field(name, f"{label}应为数字")
+            raise Invalid.field(name, message("%(label)s应为数字", label=message(label)))
         return query.where(column == int(value))
 
     return Filter(name, label, apply)
@@ -287,7 +288,7 @@ def _json_contains(column: Any, name: str, label: str) -> Filter:
     def apply(query: Select[Any], value: str, _s: Session, _scope: list[str] | None) -> Select[Any]:
         value = value.strip().upper() if name == "industry" else value.strip()
         if not value.replace("_", "").isalnum():
-            raise Invalid.field(name, f"{label}取值不正确")
+            raise Invalid.field(name, message("%(label)s取值不正确", label=message(label)))
         return query.where(cast(column, String).like(f'%"{value}%'))
 
     return Filter(name, label, apply)
@@ -518,7 +519,8 @@ def _filtered(session: Session, listing: Listing, scope: list[str] | None, query
 def _sort_column(listing: Listing, sort: str) -> Any:
     key = sort.removeprefix("-")
     if key not in listing.sorts:
-        raise Invalid.field("sort", f"不能按“{key}”排序，可选：{'、'.join(listing.sorts)}")
+        raise Invalid.field("sort", message("不能按“%(key)s”排序，可选：%(choices)s", key=key,
+                                            choices=Joined(tuple(listing.sorts))))
     column = listing.sorts[key]
     return literal_column(column) if isinstance(column, str) else column  # a labelled count of the row
 
@@ -558,7 +560,7 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
     """One page of the list: one query for the rows, one for the count (kept until the listed
     records change: workflow.totals)."""
     if query.per_page not in PER_PAGE_CHOICES:
-        raise Invalid.field("per_page", f"每页条数可选：{'、'.join(map(str, PER_PAGE_CHOICES))}")
+        raise Invalid.field("per_page", message("每页条数可选：%(choices)s", choices=Joined(tuple(PER_PAGE_CHOICES))))
     if query.page < 1:
         raise Invalid.field("page", "页码应从1开始")
     filtered = _filtered(session, listing, scope, query)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evaluators.messages import message
 from models import Application, CalendarDay, Notice, Objection
 from models.enums import ApplicationState, NoticeState, ObjectionState
 from workflow import notifications
@@ -52,7 +53,7 @@ def close(session: Session, actor: Actor, notice: Notice, now: datetime) -> Noti
     if notice.state is not NoticeState.open:
         raise NotPossible("公示已结束")
     if local_date(now) <= notice.ends_on:
-        raise NotPossible(f"公示期至{notice.ends_on.isoformat()}，尚未结束")
+        raise NotPossible(message("公示期至%(day)s，尚未结束", day=notice.ends_on.isoformat()))
     if any(o.state is ObjectionState.open for o in notice.objections):
         raise NotPossible("尚有未处理的异议，处理完毕后方可结束公示")
     for app in listed(notice):
@@ -145,7 +146,7 @@ def file_objection(
     if errors:
         raise Invalid("异议信息不完整", {"fields": errors})
     if len(evidence) > MAX_OBJECTION_FILES:
-        raise Invalid.field("files", f"最多附{MAX_OBJECTION_FILES}个证据文件")
+        raise Invalid.field("files", message("最多附%(count)s个证据文件", count=MAX_OBJECTION_FILES))
     objection = Objection(
         notice_id=notice.id, application_id=application_id, name=name.strip(),
         contact=contact.strip(), content=content.strip(), filed_at=now, evidence=list(evidence),

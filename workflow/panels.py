@@ -115,9 +115,8 @@ def manufacturing_divisions() -> dict[str, str]:
 def specialty_problem(value: str) -> str | None:
     if value in FIELDS or value in manufacturing_divisions():
         return None
-    return (
-        f"“{value}”不是制造业大类代码（如C30，GB/T 4754）或专业领域（能源、环境、碳排放、安全生产）"
-    )
+    return message("“%(value)s”不是制造业大类代码（如C30，GB/T 4754）或专业领域（能源、环境、碳排放、安全生产）",
+                   value=value)
 
 
 def specialty_label(value: str) -> str:
@@ -571,7 +570,7 @@ def draw(
     least = max(programme.panel_size, MIN_PANEL[programme.tier])
     size = size or least
     if size < least or size % 2 == 0:
-        raise Invalid.field("size", f"专家组人数应为奇数，且不少于本批次规定的{least}人")
+        raise Invalid.field("size", message("专家组人数应为奇数，且不少于本批次规定的%(least)s人", least=least))
     seed = (seed or "").strip() or secrets.token_hex(8)
     excluded = _exclusions(session, app, now, actor.id)
     eligible = [i for i in active_ids(session) if i not in excluded]

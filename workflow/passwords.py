@@ -6,6 +6,8 @@ import os
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from evaluators.messages import message
+
 # ARGON2_PROFILE=cheapest is for test suites only: the hashes stay valid Argon2id, just fast.
 _hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST)
            if os.environ.get("ARGON2_PROFILE") == "cheapest" else PasswordHasher())
@@ -26,5 +28,5 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_LENGTH:
-        return f"密码至少需要{MIN_LENGTH}个字符"
+        return message("密码至少需要%(length)s个字符", length=MIN_LENGTH)
     return None

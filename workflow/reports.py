@@ -144,12 +144,12 @@ def file(session: Session, actor: Actor, designation: Designation, year: int, da
     report = report_for(session, designation, year)
     if report is None:
         if not designation.valid_from.year <= year < local_date(now).year:
-            raise NotPossible(f"无需报送{year}年度动态管理表：认定于{designation.valid_from.year}年，"
-                              f"报送的是认定后各年度的数据")
+            raise NotPossible(message("无需报送%(year)s年度动态管理表：认定于%(designated)s年，报送的是认定后各年度的数据",
+                                      year=str(year), designated=str(designation.valid_from.year)))
         report = YearlyReport(designation_id=designation.id, year=year, due_on=due_date(designation, year))
         session.add(report)
     if report.state is ReportState.evaluated:
-        raise NotPossible(f"{year}年度动态管理表已复核，不能再修改")
+        raise NotPossible(message("%(year)s年度动态管理表已复核，不能再修改", year=str(year)))
     report.data = {**data, "year": year}
     report.state = ReportState.submitted
     report.submitted_at = now

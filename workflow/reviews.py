@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import evaluators
-from evaluators.messages import Day, message
+from evaluators.messages import Day, Joined, Number, message
 from models import Application, Panel, Review, TransitionLog
 from models.enums import ApplicationState, Recommendation, ReviewState, Role
 from models.experts import ConflictDeclaration, ConflictSource
@@ -188,7 +188,7 @@ def save(
             errors[f"scores.{group_id}"] = ["请输入数字"]
             continue
         if not math.isfinite(points) or not 0 <= points <= groups[group_id]["points"]:
-            errors[f"scores.{group_id}"] = [f"应在0至{groups[group_id]['points']:g}分之间"]
+            errors[f"scores.{group_id}"] = [message("应在0至%(points)s分之间", points=Number(groups[group_id]["points"]))]
             continue
         clean[group_id] = points
     for group_id in reasons or {}:
@@ -226,12 +226,13 @@ def _require_reasons(
     missing = {g: auto for g, auto in changed_groups(review, scores).items() if not reasons.get(g)}
     if not missing:
         return
-    names = "、".join(f"“{groups[g]['name']}”" for g in missing)
+    names = Joined(tuple(f"“{groups[g]['name']}”" for g in missing))
     raise Invalid(
-        f"{names}的评分与自动评价不同，请写明调整理由",
+        message("%(groups)s的评分与自动评价不同，请写明调整理由", groups=names),
         {
             "fields": {
-                f"reasons.{g}": [f"评分{scores[g]:g}分与自动评价{auto:g}分不同，请写明理由"]
+                f"reasons.{g}": [message("评分%(score)s分与自动评价%(auto)s分不同，请写明理由",
+                                         score=Number(float(scores[g])), auto=Number(auto))]
                 for g, auto in missing.items()
             }
         },
@@ -250,7 +251,7 @@ def submit(session: Session, actor: Actor, review: Review, now: datetime) -> Rev
     missing = [g["name"] for gid, g in groups.items() if gid not in review.scores]
     errors: dict[str, list[str]] = {}
     if missing:
-        errors["scores"] = [f"尚未评分：{'、'.join(missing)}"]
+        errors["scores"] = [message("尚未评分：%(groups)s", groups=Joined(tuple(missing)))]
     if review.recommendation is None:
         errors["recommendation"] = ["请给出评审意见"]
     if errors:

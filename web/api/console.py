@@ -10,6 +10,7 @@ from urllib.parse import quote
 from flask import Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from evaluators.messages import message
 from models import Jurisdiction
 from models.enums import Role
 from web import db
@@ -38,7 +39,7 @@ def list_query(listing: Listing, args: MultiDict[str, str]) -> ListQuery:
         if not value:
             return default
         if not value.isdecimal() or len(value) > 9:
-            raise Invalid.field(name, f"{name} 应为不超过9位的正整数")
+            raise Invalid.field(name, message("%(name)s 应为不超过9位的正整数", name=name))
         return int(value)
 
     known = {f.name for f in listing.filters}
@@ -55,7 +56,7 @@ def jurisdiction_in_scope(code: str | None) -> str:
     if not code:
         raise Invalid.field("jurisdiction", "请指定行政区划代码")
     if session.get(Jurisdiction, code) is None:
-        raise Invalid.field("jurisdiction", f"行政区划代码“{code}”不存在")
+        raise Invalid.field("jurisdiction", message("行政区划代码“%(code)s”不存在", code=code))
     if not (is_role(actor, Role.admin) or permissions.is_staff_over(session, actor, code)):
         raise Forbidden("只能查看本辖区及下级行政区划的统计")
     return code

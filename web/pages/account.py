@@ -14,7 +14,7 @@ from models.enums import JurisdictionLevel, Role
 from models.schema import reference_rows
 from web import db
 from web.auth import SessionUser, Unauthorized, client_address, sign_in
-from web.i18n import label
+from web.i18n import composed
 from web.pages import bp
 from web.pages.forms import field_errors
 from web.schemas import RegistrationIn
@@ -126,7 +126,7 @@ def register() -> Any:
             db.session().rollback()
             errors = field_errors(error.details) or {"_": error.message}
             if error.message and "_" not in errors and not error.details.get("fields"):
-                errors["_"] = label(error.message)
+                errors["_"] = composed(error.message)
         else:
             login_user(SessionUser(user))
             flash(gettext("注册成功，欢迎使用。可以开始申报了。"), "success")

@@ -14,7 +14,7 @@ from models import Application, Designation
 from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
-from web.i18n import label
+from web.i18n import composed, sentence
 from web.pages import bp
 from web.pages.forms import field_errors, nested, optional_int
 from web.schemas import load_document
@@ -54,7 +54,7 @@ def applicant_start() -> Any:
         db.commit()
     except WorkflowError as error:
         db.session().rollback()
-        flash(label(error.message), "error")
+        flash(composed(error.message), "error")
         return redirect(url_for("pages.applicant_home"))
     flash(gettext("已创建申报草稿，请填写指标数据并上传佐证材料。"), "success")
     return redirect(url_for("pages.application_form", application_id=app.id))
@@ -92,7 +92,7 @@ def application_form(application_id: int) -> Any:
     except WorkflowError as error:
         session.rollback()
         errors = field_errors(error.details) if error.details.get("fields") else {}
-        errors["_"] = label(error.message)
+        errors["_"] = composed(error.message)
         if error.details.get("conditions"):
             missing = set(missing_required(app.guideline, _overlay(app.data, posted)))
             errors["_"] += gettext("（未填写的必填项已标红）") if missing else ""
@@ -126,7 +126,7 @@ def application_evidence(application_id: int) -> Any:
         db.commit()
     except WorkflowError as error:
         session.rollback()
-        flash(gettext("上传失败：%(message)s", message=label(error.message)), "error")
+        flash(sentence(gettext("上传失败：%(message)s"), message=error.message), "error")
     else:
         flash(gettext("已上传“%(name)s”", name=upload.original_name), "success")
     return redirect(url_for("pages.application_form", application_id=app.id) + "#evidence")

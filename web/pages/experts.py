@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 from sqlalchemy import select
 
 from models import Review
@@ -15,7 +16,7 @@ from models.enums import Role
 from web import db
 from web.auth import current_actor, login_required
 from web.filters import page_date
-from web.i18n import label, shown_label
+from web.i18n import composed, label, sentence, shown_label
 from web.pages import bp
 from web.pages.forms import form_errors, refused
 from workflow import applications, expert_pool, panels, reviews
@@ -95,7 +96,7 @@ def _pool_page(import_errors: list[dict[str, Any]] | None = None, status: int = 
             per_page=20,
         )
     except (WorkflowError, ValueError) as error:
-        problem = label(error.message) if isinstance(error, WorkflowError) else gettext("日期格式应为“年-月-日”")
+        problem = composed(error.message) if isinstance(error, WorkflowError) else gettext("日期格式应为“年-月-日”")
         page = expert_pool.Page(0, 1, 20, [])
     pages = max((page.total + page.per_page - 1) // page.per_page, 1)
     return render_template(
@@ -124,7 +125,7 @@ def expert_pool_import() -> Any:
     except WorkflowError as error:
         refused(
             error,
-            label(error.message)
+            composed(error.message)
             if not error.details.get("rows")
             else gettext("导入未完成，没有创建或修改任何专家。请按下表修改后重新导入。"),
         )
@@ -227,7 +228,7 @@ def expert_pool_action(expert_id: int, action: str) -> Any:
             raise Invalid.field("action", gettext("未知操作"))
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("未完成：%(message)s", message=label(error.message)))
+        refused(error, sentence(gettext("未完成：%(message)s"), message=error.message))
     else:
         flash(
             gettext("已停用该专家，其评审记录全部保留") if action == "deactivate" else gettext("已恢复该专家"),
@@ -248,7 +249,7 @@ def panel_discussion_form(application_id: int) -> Any:
         reviews.close_discussion(session, actor, app, request.form.get("conclusion", ""), now())
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("讨论结论未记录：%(message)s", message=label(error.message)))
+        refused(error, sentence(gettext("讨论结论未记录：%(message)s"), message=error.message))
     else:
         flash(gettext("已记录专家组讨论结论"), "success")
     return redirect(url_for("pages.application_page", application_id=application_id) + "#panel")
@@ -271,9 +272,9 @@ def conflict_declaration_form(application_id: int) -> Any:
         )
         db.commit()
     except WorkflowError as error:
-        fields = label("；").join(label(m) for ms in error.details.get("fields", {}).values() for m in ms)
-        message = label(error.message) + (label("：") + fields if fields else "")
-        refused(error, gettext("回避申请未提交：%(message)s", message=message))
+        fields = Markup(label("；")).join(composed(m) for ms in error.details.get("fields", {}).values() for m in ms)
+        message = composed(error.message) + (Markup(label("：")) + fields if fields else "")
+        refused(error, sentence(gettext("回避申请未提交：%(message)s"), message=message))
     else:
         flash(gettext("回避申请已记录，抽取专家组时将据此回避"), "success")
     return redirect(url_for("pages.application_page", application_id=application_id) + "#panel")

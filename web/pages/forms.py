@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, request
+from markupsafe import Markup
 
 from web import db
-from web.i18n import label
+from web.i18n import composed, label
 from workflow.errors import WorkflowError
 from werkzeug.datastructures import MultiDict
 
@@ -71,7 +72,8 @@ def optional_int(name: str) -> int | None:
 
 
 def field_errors(details: dict[str, Any]) -> dict[str, str]:
-    """Flatten marshmallow's nested messages to `section.id → message` for the template."""
+    """Flatten marshmallow's nested messages to `section.id → message` for the template, each in the
+    page's language (`composed`)."""
     flat: dict[str, str] = {}
 
     def walk(prefix: str, value: Any) -> None:
@@ -79,9 +81,9 @@ def field_errors(details: dict[str, Any]) -> dict[str, str]:
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         elif isinstance(value, list):
-            flat[prefix] = label("；").join(label(v) for v in value if not isinstance(v, dict)) or str(value)
+            flat[prefix] = Markup(label("；")).join(composed(v) for v in value if not isinstance(v, dict)) or str(value)
         else:
-            flat[prefix] = label(value)
+            flat[prefix] = composed(value)
 
     walk("", details.get("fields", details))
     return flat
@@ -103,5 +105,5 @@ def form_errors(error: WorkflowError) -> dict[str, str]:
     if error.status in (403, 404):
         raise error
     errors = field_errors(error.details) if error.details.get("fields") else {}
-    errors["_"] = label(error.message)
+    errors["_"] = composed(error.message)
     return errors

@@ -13,7 +13,7 @@ from models.enums import ApplicationState, Role
 from web import db
 from web.auth import current_actor, login_required
 from web.filters import page_date
-from web.i18n import label
+from web.i18n import sentence
 from web.pages import bp
 from web.pages.forms import refused
 from workflow import applications, jurisdictions, notices
@@ -57,7 +57,7 @@ def notices_open_form() -> Any:
         notice = notices.open_notice(session, actor, apps, now())
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("公示未发布：%(message)s", message=label(error.message)))
+        refused(error, sentence(gettext("公示未发布：%(message)s"), message=error.message))
     else:
         flash(gettext("已发布公示“%(title)s”，至%(day)s结束", title=notice.title, day=page_date(notice.ends_on)), "success")
     return redirect(url_for("pages.notices_console"))
@@ -74,7 +74,7 @@ def notice_close_form(notice_id: int) -> Any:
         notices.close(session, actor, notice, now())
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("公示未结束：%(message)s", message=label(error.message)))
+        refused(error, sentence(gettext("公示未结束：%(message)s"), message=error.message))
     else:
         flash(gettext("公示已结束，名单内单位已认定，证书正在生成"), "success")
     return redirect(url_for("pages.notices_console") + f"#notice-{notice_id}")

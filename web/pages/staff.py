@@ -12,7 +12,7 @@ from models import Application, Designation, Enterprise, Objection, Programme
 from models.enums import ApplicationState, Role
 from web import db
 from web.auth import current_actor, login_required
-from web.i18n import label
+from web.i18n import label, sentence
 from web.pages import bp
 from web.pages.forms import optional_int, refused
 from workflow import applications, designations, jurisdictions, notices, panels
@@ -85,8 +85,8 @@ def application_action_form(application_id: int) -> Any:
                          objection_id=optional_int("objection_id"))
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)),
-                               message=label(error.message)))
+        refused(error, sentence(gettext("“%(action)s”未执行：%(message)s"), action=label(trigger_label(trigger)),
+                                message=error.message))
     else:
         flash(gettext("已%(action)s", action=label(trigger_label(trigger))), "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
@@ -102,7 +102,7 @@ def panel_draw_form(application_id: int) -> Any:
         panel = panels.draw(session, actor, app, now(), seed=request.form.get("seed") or None)
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("抽取专家未完成：%(message)s", message=label(error.message)))
+        refused(error, sentence(gettext("抽取专家未完成：%(message)s"), message=error.message))
     else:
         flash(gettext("已抽取%(size)s名专家（随机种子 %(seed)s），邀请已发出", size=panel.size, seed=panel.seed), "success")
     return redirect(url_for("pages.application_page", application_id=application_id))
@@ -122,7 +122,7 @@ def objection_dismiss_form(objection_id: int) -> Any:
         notices.dismiss_objection(session, current_actor(), objection, request.form.get("reason", ""), now())
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("未处理：%(message)s", message=label(error.message)))
+        refused(error, sentence(gettext("未处理：%(message)s"), message=error.message))
     else:
         flash(gettext("已认定异议不成立，理由已公布"), "success")
     return redirect(target)
@@ -165,8 +165,8 @@ def designation_action_form(designation_id: int) -> Any:
                          until=request.form.get("until") or None)
         db.commit()
     except WorkflowError as error:
-        refused(error, gettext("“%(action)s”未执行：%(message)s", action=label(trigger_label(trigger)),
-                               message=label(error.message)))
+        refused(error, sentence(gettext("“%(action)s”未执行：%(message)s"), action=label(trigger_label(trigger)),
+                                message=error.message))
     else:
         flash(gettext("已%(action)s", action=label(trigger_label(trigger))), "success")
     return redirect(url_for("pages.designation_page", designation_id=designation_id))
