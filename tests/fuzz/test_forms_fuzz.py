@@ -210,3 +210,39 @@ def test_page_forms_posted_with_any_values_never_fail(world_factory, tmp_path, u
                 assert CJK.search(body), (path, form, body[:300])
 
         post()
+
+
+# The same posts on the English pages, with what an English reader might type (no Chinese of their
+# own, which a page may show back as it was typed).
+typed_in_english = st.one_of(st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12),
+                             st.sampled_from(["", "1", "-5", "2147483648", "2026-02-30", "true", "nan"]))
+
+
+@pytest.mark.parametrize("username", ["hz_city", "qt_newmat", "expert_wang", None])
+def test_page_forms_answer_english_pages_in_english(world_factory, tmp_path, username: str | None) -> None:
+    """Whatever a form post is refused for, the page it shows (or the page it leads to, with its flash)
+    has nothing left in Chinese but the records' own data."""
+    from tests.web.test_i18n import untranslated
+
+    app = app_over(world_factory, tmp_path, WTF_CSRF_ENABLED=False)
+    client = signed_in(app, username) if username else app.test_client()
+    client.get("/language/en")
+    ids = record_ids(world_factory)
+    forms = st.dictionaries(st.sampled_from(FIELDS), typed_in_english, max_size=8)
+
+    for rule in page_rules(app):
+
+        @settings(derandomize=True, database=None, deadline=None, max_examples=6,
+                  suppress_health_check=list(HealthCheck))
+        @given(data=st.data())
+        def post(data: st.DataObject) -> None:
+            path = path_for(rule, ids, data.draw)
+            form = data.draw(forms)
+            response = client.post(path, data=form, environ_base={"REMOTE_ADDR": "10.9.8.6"})
+            if response.status_code == 302 and response.headers["Location"].startswith("/"):
+                response = client.get(response.headers["Location"], environ_base={"REMOTE_ADDR": "10.9.8.6"})
+            if response.mimetype == "text/html":
+                lang, found = untranslated(response.get_data(as_text=True))
+                assert (lang, found) == ("en", []), (path, form)
+
+        post()
