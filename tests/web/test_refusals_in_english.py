@@ -142,10 +142,10 @@ def test_an_expert_is_asked_for_the_reason_of_a_changed_score(client: FlaskClien
     app = application_in(db, S.under_review, NOW)
     app.data = {**app.data, "consultants": [{"name": "浙江绿碳咨询有限公司", "uscc": with_check("91330106MA2J0C002")}]}
     review = panels.draw(db, user(db, "hz_city"), app, NOW, seed="desk").reviews[0]
-    reviews.respond(db, review.expert.user, review, True, NOW)
     db.commit()
     log_in(client, review.expert.user.username)
     page, form = f"/desk/reviews/{review.id}", {"action": "save", "scores.product": "7", "reasons.product": ""}
+    assert "Invitation accepted" in answer(client, "en", page, {"action": "accept"})[1]
     status, english = answer(client, "en", page, form)
     assert status == 422
     assert "Your score of 7 points differs from the automatic 8.4 points; please give your reason" in english
