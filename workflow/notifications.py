@@ -26,6 +26,7 @@ functions named here):
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,21 +70,24 @@ def notify_each(session: Session, messages: Sequence[Message], *, now: datetime)
     if not wanted:
         return 0
     connection = session.connection()
-    table = Notification.__table__
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    added = connection.execute(
-        dialect.insert(table)
-        .values([{"user_id": m.user.id, "key": m.key, "subject": m.subject[:200], "body": m.body, "link": m.link,
-                  "messages": _messages(m), "created_at": now, "read_at": None} for m in wanted])
-        .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.key])
-        .returning(table.c.id, table.c.user_id)
-    ).all()
+    added = connection.execute(_insert_new(connection.dialect.name), [
+        {"user_id": m.user.id, "key": m.key, "subject": m.subject[:200], "body": m.body, "link": m.link,
+         "messages": _messages(m), "created_at": now, "read_at": None} for m in wanted]).all()
     users = {m.user.id: m.user for m in wanted}
     outbox.add_all(session, "send_email", [(["notification", message_id], f"notification-{message_id}")
                                            for message_id, user_id in sorted(added)
                                            if users[user_id].email and users[user_id].active],
                    queue="notifications")
     return len(added)
+
+
+@functools.cache
+def _insert_new(dialect_name: str) -> Any:
+    """INSERT of notifications that skips a (user, key) sent already; many at once as one statement."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = Notification.__table__
+    return (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.key])
+            .returning(table.c.id, table.c.user_id))
 
 
 def _messages(m: Message) -> dict[str, Any] | None:

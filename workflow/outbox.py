@@ -73,11 +73,7 @@ def add_all(session: Session, function: str, jobs: Sequence[tuple[list[Any], str
              "args": args, "state": OutboxState.pending, "attempts": 0, "last_error": "", "created_at": moment,
              "relayed_at": None, "done_at": None} for args, key in jobs]
     connection = session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    table = OutboxItem.__table__
-    added = connection.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(
-        index_elements=[table.c.job_id]).returning(table.c.id))
-    return len(added.all())
+    return len(connection.execute(_insert_new(connection.dialect.name), rows).all())
 
 
 @functools.cache
