@@ -119,3 +119,27 @@ def test_queries_per_page_do_not_grow_with_page_size_or_data(engine, db, client,
     for path in paths:
         assert few[(path, 20)] == few[(path, 200)] == many[(path, 20)] == many[(path, 200)], (
             path, few[(path, 20)], few[(path, 200)], many[(path, 20)], many[(path, 200)])
+
+
+def test_an_application_read_takes_the_same_statements_whatever_its_parts(engine, db, client) -> None:
+    """The token, the application, and its files, reviewers and history in one statement: a read
+    of a designated application with a panel and a long history costs what a new one costs."""
+    from tests.builders import application_in, new_enterprise
+
+    moment = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    submitted = application_in(db, ApplicationState.submitted, moment, new_enterprise(db, 7))
+    designated = application_in(db, ApplicationState.designated, moment)
+    staff = db.scalars(select(User).where(User.username == "hz_city")).one()
+    for number in range(3):
+        db.add(EvidenceFile(application_id=designated.id, indicator="", original_name=f"佐证{number}.pdf",
+                            stored_name=f"read-{designated.id}-{number}.pdf", content_type="application/pdf",
+                            size=number + 1, sha256="0" * 64, uploaded_by_id=staff.id))
+    db.commit()
+    headers = Api(client, "hz_city").headers
+    paths = [f"/api/v1/applications/{a.id}" for a in (submitted, designated)]
+    assert [queries(engine, client, path, headers) for path in paths] == [3, 3]
+    body = client.get(paths[1], headers=headers).json
+    assert [f["name"] for f in body["evidence"]] == ["佐证0.pdf", "佐证1.pdf", "佐证2.pdf"]
+    assert body["reviewers"] and all(r["state"] == "submitted" for r in body["reviewers"])
+    assert [h["trigger"] for h in body["history"]][:2] == ["submit", "recommend"]
+    assert body["designation_id"] is not None

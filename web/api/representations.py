@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import Integer, String, Text, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session, defer, joinedload, load_only
 
 from evaluators.messages import encode, message
-from models import (Application, Certificate, Designation, Enterprise, Expert, Notice, Panel, Programme, Review,
-                    TransitionLog, User)
+from models import (Application, Certificate, Designation, Enterprise, EvidenceFile, Expert, Notice, Panel, Programme,
+                    Review, TransitionLog, User)
 from models.enums import ReviewState
 from workflow import applications, designations, jurisdictions
 from workflow.actors import Actor
@@ -59,46 +59,75 @@ def history(session: Session, entity: str, entity_id: int, *, messages: bool = F
     """An entity's transitions; with ``messages``, for a page, the messages of the composed notes
     and reasons as well (``note_messages``, ``reason_messages``: evaluators.messages)."""
     rows = session.execute(_HISTORY, {"entity": entity, "entity_id": entity_id})
-    entries = []
-    for r in rows:
-        note = _note(session, r)
-        entry = {"trigger": r.trigger, "from_state": r.from_state, "to_state": r.to_state,
-                 "actor": r.actor_label, "at": _iso(r.at), "reason": r.reason, "note": note}
-        if messages:
-            entry.update(note_messages=encode(note), reason_messages=(r.details or {}).get("reason_messages"))
-        entries.append(entry)
-    return entries
+    return [_entry(session, *r, messages=messages) for r in rows]
 
 
-def _note(session: Session, row: Any) -> str:
+def _entry(session: Session, trigger: str, from_state: str, to_state: str, actor: str, at: Any, reason: str,
+           details: dict[str, Any] | None, *, messages: bool = False) -> dict[str, Any]:
+    note = _note(session, trigger, details or {})
+    entry = {"trigger": trigger, "from_state": from_state, "to_state": to_state,
+             "actor": actor, "at": _iso(at), "reason": reason, "note": note}
+    if messages:
+        entry.update(note_messages=encode(note), reason_messages=(details or {}).get("reason_messages"))
+    return entry
+
+
+def _note(session: Session, trigger: str, details: dict[str, Any]) -> str:
     """What the state alone does not say: a recommendation's handover between bureaus."""
-    details = row.details or {}
-    if row.trigger == "recommend" and details.get("to_jurisdiction"):
+    if trigger == "recommend" and details.get("to_jurisdiction"):
         names = [jurisdictions.bureau_name(session, details[k]) for k in ("from_jurisdiction", "to_jurisdiction")]
         if all(names):
             return message("%(from_bureau)s推荐至%(to_bureau)s", from_bureau=names[0], to_bureau=names[1])
     return ""
 
 
-_COLLECTIONS = (load_only(Application.id), joinedload(Application.panel).joinedload(Panel.reviews),
-                joinedload(Application.evidence))
 _PARTS = (select(Application, Designation.id)
           .outerjoin(Designation, Designation.application_id == Application.id)
           .where(Application.id == bindparam("id"))
-          .options(joinedload(Application.programme), *_COLLECTIONS))
-_COLLECTED = select(Application).where(Application.id == bindparam("id")).options(*_COLLECTIONS)
+          .options(load_only(Application.id), joinedload(Application.programme),
+                   joinedload(Application.panel).joinedload(Panel.reviews), joinedload(Application.evidence)))
 
 
-def _load_parts(session: Session, a: Application, stored: Stored | None = None) -> int | None:
+def _load_parts(session: Session, a: Application) -> int | None:
     """Load what the representation shows of an application already in the session in one
     query (the programme, panel, reviews and evidence joined; a panel has a handful of reviews
     and an application a handful of files, and the application's own columns are not repeated),
-    instead of one query per part; returns the id of its designation, if any. After
-    `read_stored`, which read the programme and the designation's id, only the collections."""
-    if stored is not None:
-        session.execute(_COLLECTED, {"id": a.id}).unique().one()
-        return stored.designation_id
+    instead of one query per part; returns the id of its designation, if any."""
     return session.execute(_PARTS, {"id": a.id}).unique().one()[1]
+
+
+# What a read shows of an application's files, reviewers and history, in one statement of their
+# columns (rows of each part in the columns of the history's, ordered by part and id).
+_PARTS_READ = union_all(
+    select(literal_column("'history'", String).label("part"), TransitionLog.id, TransitionLog.trigger,
+           TransitionLog.from_state, TransitionLog.to_state, TransitionLog.actor_label, TransitionLog.at,
+           TransitionLog.reason, TransitionLog.details, cast(null(), Integer).label("size"))
+    .where(TransitionLog.entity == "application", TransitionLog.entity_id == bindparam("id")),
+    select(literal_column("'evidence'", String), EvidenceFile.id, EvidenceFile.indicator, EvidenceFile.original_name,
+           EvidenceFile.content_type, null(), null(), null(), null(), EvidenceFile.size)
+    .where(EvidenceFile.application_id == bindparam("id")),
+    select(literal_column("'reviewer'", String), Review.id, Review.label, Review.state,
+           null(), null(), null(), null(), null(), null())
+    .join(Panel, Panel.id == Review.panel_id).where(Panel.application_id == bindparam("id")),
+).order_by(literal_column("part"), literal_column("id"))
+
+
+class Parts(NamedTuple):
+    evidence: list[dict[str, Any]]
+    reviewers: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+
+
+def _read_parts(session: Session, application_id: int) -> Parts:
+    parts = Parts([], [], [])
+    for part, id_, a, b, c, d, at, reason, details, size in session.execute(_PARTS_READ, {"id": application_id}):
+        if part == "history":
+            parts.history.append(_entry(session, a, b, c, d, at, reason, details))
+        elif part == "evidence":
+            parts.evidence.append({"id": id_, "indicator": a, "name": b, "content_type": c, "size": size})
+        else:
+            parts.reviewers.append({"label": a, "state": str(b)})
+    return parts
 
 
 class Stored(NamedTuple):
@@ -135,9 +164,18 @@ def read_stored(session: Session, application_id: int) -> Stored | None:
 
 def application(session: Session, actor: Actor | None, a: Application,
                 stored: Stored | None = None) -> dict[str, Any]:
-    """The application; with `stored` (read_stored), its form and trace as stored."""
-    designation_id = _load_parts(session, a, stored)
-    reviews = a.panel.reviews if a.panel else []
+    """The application; with `stored` (read_stored), its form and trace as stored, and its parts
+    read as columns."""
+    if stored is not None:
+        designation_id = stored.designation_id
+        parts = _read_parts(session, a.id)
+    else:
+        designation_id = _load_parts(session, a)
+        parts = Parts(
+            [{"id": f.id, "indicator": f.indicator, "name": f.original_name, "content_type": f.content_type,
+              "size": f.size} for f in a.evidence],
+            [{"label": r.label, "state": str(r.state)} for r in (a.panel.reviews if a.panel else [])],
+            history(session, "application", a.id))
     return {
         "id": a.id, "state": str(a.state), "version": a.version, "programme_id": a.programme_id,
         "kind": str(a.programme.kind), "tier": str(a.programme.tier), "guideline": a.guideline,
@@ -149,12 +187,11 @@ def application(session: Session, actor: Actor | None, a: Application,
         "auto_score": a.auto_score,
         "panel_score": a.panel_score,
         "clarification": {"question": a.clarification_question, "answer": a.clarification_answer},
-        "evidence": [{"id": f.id, "indicator": f.indicator, "name": f.original_name,
-                      "content_type": f.content_type, "size": f.size} for f in a.evidence],
-        "reviewers": [{"label": r.label, "state": str(r.state)} for r in reviews],
+        "evidence": parts.evidence,
+        "reviewers": parts.reviewers,
         "notice_id": a.notice_id,
         "submitted_at": _iso(a.submitted_at),
-        "history": history(session, "application", a.id),
+        "history": parts.history,
         "designation_id": designation_id,
     }
 
