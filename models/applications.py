@@ -77,10 +77,11 @@ class Application(Base):
         # from this index alone, without reading the wide rows (workflow/listings.py).
         Index("ix_applications_enterprise_state", "enterprise_id", "state", "programme_id"),
         # A list of one state sorted by a score or the submission date walks the values of that
-        # state alone, rather than every application's (workflow/listings.py).
-        Index("ix_applications_state_auto_score", "state", "auto_score", "id"),
-        Index("ix_applications_state_panel_score", "state", "panel_score", "id"),
-        Index("ix_applications_state_submitted", "state", "submitted_at", "id"),
+        # state alone, rather than every application's, and finds each one's enterprise (for the
+        # reader's area) in the index without reading the rows (workflow/listings.py).
+        Index("ix_applications_state_auto_score", "state", "auto_score", "id", "enterprise_id"),
+        Index("ix_applications_state_panel_score", "state", "panel_score", "id", "enterprise_id"),
+        Index("ix_applications_state_submitted", "state", "submitted_at", "id", "enterprise_id"),
         # The lists count the applications of an area (all but drafts) from this narrow index alone.
         Index("ix_applications_listed_enterprise", "enterprise_id",
               postgresql_where=text("state <> 'draft'"), sqlite_where=text("state <> 'draft'")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -37,6 +37,9 @@ class Enterprise(Base):
     """An applicant unit (申报单位) identified by its unified social credit code (统一社会信用代码)."""
 
     __tablename__ = "enterprises"
+    # Whether a listed record's enterprise is in the reader's area, answered from the index alone
+    # (workflow/listings.py).
+    __table_args__ = (Index("ix_enterprises_id_jurisdiction", "id", "jurisdiction_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
