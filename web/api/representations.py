@@ -155,9 +155,8 @@ def read_stored(session: Session, application_id: int) -> Stored | None:
     """Read an application for its representation: the row with its enterprise and programme, the
     id of its designation, if any, and its form and evaluation trace (about 30 KB) as the JSON
     text stored, which the response passes through (orjson.Fragment) instead of decoding and
-    encoding it again. Whether the reader may see it is
-    decided afterwards by `applications.load`, which finds the row in the session while the
-    caller holds it."""
+    encoding it again. Whether the reader may see it is decided afterwards by
+    `applications.load`, which finds the row in the session while the caller holds it."""
     row = session.execute(_STORED, {"id": application_id}).one_or_none()
     return Stored(*row) if row is not None else None
 
