@@ -65,10 +65,11 @@ def write_changes(session: Session, row: Any) -> None:
         expected = state.dict[version]
         values = {key: state.dict[key] for key in changed}
         values[version] = expected + 1
-        result = session.connection().execute(
-            _versioned_update(mapper),
-            {**{mapper.get_property(key).columns[0].key: value for key, value in values.items()},
-             "_row_id": state.identity[0], "_expected_version": expected})
+        with session.no_autoflush:  # through the session, whose listeners see it (workflow.totals)
+            result = session.execute(
+                _versioned_update(mapper),
+                {**{mapper.get_property(key).columns[0].key: value for key, value in values.items()},
+                 "_row_id": state.identity[0], "_expected_version": expected})
         if result.rowcount != 1:
             raise StaleDataError(f"UPDATE statement on table '{mapper.local_table.name}' expected to update "
                                  f"1 row(s); {result.rowcount} were matched.")

@@ -32,6 +32,7 @@ from workflow import runtime
 log = logging.getLogger(__name__)
 
 LISTED = (Application, Certificate, Designation, Enterprise, Expert, Jurisdiction, Programme)
+LISTED_TABLES = frozenset(model.__table__.name for model in LISTED)
 GENERATION = "greencert:totals:generation"
 KEPT_SECONDS = 60
 # After Redis failed to answer, count without it for this long rather than wait for it each time.
@@ -107,9 +108,11 @@ def _flushed(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk(state: ORMExecuteState) -> None:
-    """INSERT, UPDATE or DELETE statements on listed records, which bypass the flush."""
-    if (state.is_insert or state.is_update or state.is_delete) and any(
-            issubclass(mapper.class_, LISTED) for mapper in state.all_mappers):
+    """INSERT, UPDATE or DELETE statements on listed records, which bypass the flush: through the
+    models, or on their tables (a transition's versioned UPDATE, workflow.machines.write_changes)."""
+    if (state.is_insert or state.is_update or state.is_delete) and (
+            getattr(getattr(state.statement, "table", None), "name", None) in LISTED_TABLES
+            or any(issubclass(mapper.class_, LISTED) for mapper in state.all_mappers)):
         state.session.info[_CHANGED] = True
 
 

@@ -67,6 +67,21 @@ def test_a_kept_total_is_counted_afresh_after_every_committed_change(kept: Flask
     assert api.get("/applications?q=改名")["total"] == 4  # its three submitted and one designated
 
 
+def test_a_transition_moves_its_application_between_the_kept_totals(kept: FlaskClient, db: Session) -> None:
+    """A transition writes its application with one versioned UPDATE, not through the flush."""
+    records = hangzhou_and_anqing(db)
+    db.commit()
+    waiting = records["waiting"].id
+    Api(kept, "qt_county").post(f"/applications/{waiting}/actions/recommend", {})  # on to the city
+    city = Api(kept, "hz_city")
+    submitted, evaluating = (city.get(f"/applications?state={s}")["total"] for s in ("submitted", "evaluating"))
+
+    city.post(f"/applications/{waiting}/actions/accept", {})
+
+    assert city.get("/applications?state=submitted")["total"] == submitted - 1
+    assert city.get("/applications?state=evaluating")["total"] == evaluating + 1
+
+
 def test_a_change_rolled_back_leaves_the_kept_total_as_it_was(kept: FlaskClient, db: Session,
                                                              factory: sessionmaker[Session]) -> None:
     records = hangzhou_and_anqing(db)
