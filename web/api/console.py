@@ -98,8 +98,11 @@ def yearly_list(args: MultiDict[str, str]) -> Response:
     return download(body, f"{value}年度认定名单.xlsx", f"designations-{value}.xlsx", FORMATS["xlsx"])
 
 
+PLAIN = frozenset((str, int, float, bool, type(None)))  # most cells of a page: written as they are
+
+
 def _json(value: Any) -> Any:
-    if value is None or type(value) in (str, int, float, bool):  # most cells of a page
+    if type(value) in PLAIN:
         return value
     if isinstance(value, datetime):
         return value.isoformat()
@@ -120,10 +123,12 @@ def _list(listing: Listing) -> Any:
     page = listings.fetch(session, listing, scope, query)
     items = []
     counted = listing.extra() != ()  # rows of (entity, count, ...) rather than entities
+    cells = [(c.key, c.get) for c in listing.columns]
     for row in page.rows:
-        entity = row[0] if counted else row
-        item = {"id": entity.id}
-        item.update({c.key: _json(c.get(row, session)) for c in listing.columns})
+        item = {"id": (row[0] if counted else row).id}
+        for key, get in cells:
+            value = get(row, session)
+            item[key] = value if type(value) in PLAIN else _json(value)
         items.append(item)
     return jsonify({"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages,
                     "sort": page.sort, "items": items})
