@@ -255,9 +255,9 @@ def _after(session: Session, actor: Actor, app: Application, trigger: str,
         app.clarification_question = None
     elif trigger == "recommend":
         app.holding_jurisdiction_code = jurisdictions.parents(session)[app.holding_jurisdiction_code]
-    elif trigger == "accept":
-        outbox.add(session, "evaluate_application", [app.id], queue="evaluations",
-                   key=f"{app.id}-{int(app.submitted_at.timestamp())}")
+    elif trigger == "accept":  # the row only: nothing reads an item object, which costs more to build
+        key = f"{app.id}-{int(app.submitted_at.timestamp())}"
+        outbox.add_all(session, "evaluate_application", [([app.id], key)], queue="evaluations")
     elif trigger == "request_clarification":
         app.clarification_question = ctx.reason
         app.clarification_answer = None
