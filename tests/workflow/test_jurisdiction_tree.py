@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Jurisdiction
 from models.enums import JurisdictionLevel
 from tests.conftest import fresh_database
-from workflow import jurisdictions
+from workflow import jurisdictions, targets
 
 NEW_COUNTY = "330199"  # not in models/data/jurisdictions.csv
 
@@ -63,3 +63,15 @@ def test_a_division_committed_while_others_read_the_tree_counts_once_committed(t
                 assert jurisdictions.is_within(reader, NEW_COUNTY, "330000")
         finally:
             jurisdictions.forget(engine)
+
+
+def test_an_area_is_one_parameter_whatever_its_size(factory: sessionmaker[Session]) -> None:
+    """A province, a city, a county and no place at all: the same statement, each finding its own."""
+    statements = set()
+    with factory() as session:
+        for area in (targets.subtree(session, "330000"), targets.subtree(session, "330100"),
+                     ["330102"], []):
+            statement = select(Jurisdiction.code).where(jurisdictions.one_of(Jurisdiction.code, area))
+            assert sorted(session.scalars(statement)) == sorted(area)
+            statements.add(str(statement.compile(session.get_bind())))
+    assert len(statements) == 1
