@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 import evaluators
 from evaluators.messages import message
@@ -118,12 +119,22 @@ def open_programmes(session: Session, today: date) -> list[Programme]:
 # the look-up of the statement they lead to.)
 _READ = (joinedload(Application.enterprise, innerjoin=True),)
 _FOR_CHANGE = (*_READ, joinedload(Application.programme, innerjoin=True))
+# The same look-ups as statements built once: a statement keeps its cache key, where
+# `session.get` builds a new statement, and its key, on every call.
+_BY_ID = select(Application).where(Application.id == bindparam("application_id"))
+_READ_BY_ID = _BY_ID.options(*_READ)
+_FOR_CHANGE_BY_ID = _BY_ID.options(*_FOR_CHANGE).with_for_update(of=Application)
 
 
 def load(session: Session, actor: Actor | None, application_id: int, *, for_update: bool = False) -> Application:
     """The application, or 404 for anyone who may not see it (its existence is private)."""
-    app = session.get(Application, application_id, options=_FOR_CHANGE if for_update else _READ,
-                      with_for_update={"of": Application} if for_update else None)
+    if identity_key(Application, application_id) in session.identity_map:
+        # `session.get` answers from the session, or for an update checks its version against the row's
+        app = session.get(Application, application_id, options=_FOR_CHANGE if for_update else _READ,
+                          with_for_update={"of": Application} if for_update else None)
+    else:
+        app = session.scalars(_FOR_CHANGE_BY_ID if for_update else _READ_BY_ID,
+                              {"application_id": application_id}).one_or_none()
     if app is None or not permissions.can_view_application(session, actor, app):
         raise NotFound("申报不存在或无权查看")
     return app
