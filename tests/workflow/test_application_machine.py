@@ -181,3 +181,31 @@ def test_a_transition_on_a_row_changed_meanwhile_is_refused(db) -> None:
     db.connection().execute(text("UPDATE applications SET version = version + 1 WHERE id = :id"), {"id": app.id})
     with pytest.raises(StaleDataError):
         applications.act(db, user(db, "hz_city"), app, "accept", NOW)
+
+
+def test_accepting_records_one_evaluation_job_for_the_submission(db) -> None:
+    from models import OutboxItem
+    from models.enums import OutboxState
+
+    app = application_in(db, S.submitted, NOW)
+    applications.act(db, user(db, "qt_county"), app, "recommend", NOW)
+    applications.act(db, user(db, "hz_city"), app, "accept", NOW)
+    items = db.scalars(select(OutboxItem).where(OutboxItem.job_id.like(f"evaluate_application-{app.id}-%"))).all()
+    assert [(i.job_id, i.queue, i.args, i.state) for i in items] == [(
+        f"evaluate_application-{app.id}-{int(app.submitted_at.timestamp())}", "evaluations", [app.id],
+        OutboxState.pending)]
+
+
+def test_loading_for_update_reads_the_row_afresh_or_checks_the_one_the_session_holds(db) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.orm.exc import StaleDataError
+
+    app = application_in(db, S.submitted, NOW)
+    city = user(db, "hz_city")
+    db.connection().execute(text("UPDATE applications SET version = version + 1 WHERE id = :id"), {"id": app.id})
+    with pytest.raises(StaleDataError):  # the session's copy is out of date: never acted on silently
+        applications.load(db, city, app.id, for_update=True)
+    version = db.scalar(text("SELECT version FROM applications WHERE id = :id"), {"id": app.id})
+    db.expunge(app)
+    fresh = applications.load(db, city, app.id, for_update=True)
+    assert fresh is not app and fresh.version == version and fresh.programme.jurisdiction_code
