@@ -138,12 +138,14 @@ def _list(listing: Listing) -> Any:
 
 @route(bp, "/applications", "GET", "申报台账（工作人员，本辖区，不含草稿）：state、kind、tier、jurisdiction、programme、"
        "enterprise、holding、submitted_from、submitted_to、" + LIST_PARAMETERS)
+@db.reads_only
 @login_required(Role.staff, Role.admin)
 def list_applications() -> Any:
     return _list(listings.APPLICATIONS)
 
 
 @route(bp, "/designations", "GET", "认定台账（工作人员，本辖区）：state、kind、tier、jurisdiction、year、" + LIST_PARAMETERS)
+@db.reads_only
 @login_required(Role.staff, Role.admin)
 def list_designations() -> Any:
     return _list(listings.DESIGNATIONS)
@@ -156,6 +158,7 @@ def yearly_designations() -> Any:
 
 
 @route(bp, "/enterprises", "GET", "企业名录（工作人员，本辖区）：jurisdiction、industry（如 C30）、" + LIST_PARAMETERS)
+@db.reads_only
 @login_required(Role.staff, Role.admin)
 def list_enterprises() -> Any:
     return _list(listings.ENTERPRISES)

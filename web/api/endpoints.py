@@ -124,6 +124,7 @@ def create_application() -> Any:
 
 
 @route(bp, "/applications/<int:application_id>", "GET", "申报详情")
+@db.reads_only
 @login_required()
 def get_application(application_id: int) -> Any:
     stored = rep.read_stored(db.session(), application_id)

@@ -84,6 +84,7 @@ def open_notice() -> Any:
 
 @route(bp, "/directory", "GET", "认定名录查询（公众）：q、uscc、kind、tier、jurisdiction、status、page、per_page",
        auth=False)
+@db.reads_only
 def directory() -> Any:
     args = request.args
     per_page = _int(args.get("per_page", "50"), "per_page", 1, 200)
