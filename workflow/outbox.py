@@ -267,9 +267,7 @@ def perform(item_id: int) -> str:
             if item.state is OutboxState.done:
                 return "already done"
             result = jobs.REGISTRY[item.function](session, *item.args)
-            item.state = OutboxState.done
-            item.attempts += 1
-            item.done_at = utc_now()
+            _mark_done([item], utc_now())
             return str(result)
     except Exception as error:
         with unit_of_work(factory) as session:
@@ -280,6 +278,14 @@ def perform(item_id: int) -> str:
                 if item.attempts >= MAX_INLINE_ATTEMPTS and item.state is OutboxState.pending:
                     item.state = OutboxState.failed
         raise
+
+
+def _mark_done(items: list[OutboxItem], moment: datetime) -> None:
+    """Items whose job has run: committed together with what the job did."""
+    for item in items:
+        item.state = OutboxState.done
+        item.attempts += 1
+        item.done_at = moment
 
 
 BATCH_SIZE = 100  # items of one kind a batched job takes at most
@@ -317,12 +323,8 @@ def perform_batch(item_id: int) -> str:
                 .limit(BATCH_SIZE - 1)
                 .with_for_update(skip_locked=True))]
             outcomes = jobs.BATCHES[leader.function](session, [item.args for item in items])
-            moment = utc_now()
             done = [item for item, outcome in zip(items, outcomes) if outcome is not None]
-            for item in done:
-                item.state = OutboxState.done
-                item.attempts += 1
-                item.done_at = moment
+            _mark_done(done, utc_now())
             if leader not in done:  # the leader's own evaluation failed: run it alone, to record why
                 raise BatchLeaderFailed(item_id)
             done_job_ids = [item.job_id for item in done if item is not leader]
