@@ -566,11 +566,15 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
         raise Invalid.field("page", "页码应从1开始")
     filtered = _filtered(session, listing, scope, query)
     sort_column = _sort_column(listing, query.sort or listing.default_sort)
-    # count(*) over the listed table alone, joined only where a condition needs it: PostgreSQL
-    # then counts from an index (ix_applications_enterprise_state) without reading the wide rows.
-    counted = _joined(listing, filtered).with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = totals.total(totals.key(listing.name, scope, query.q.strip(), sorted(query.filters.items())),
-                         lambda: session.scalar(counted) or 0)
+
+    def count() -> int:
+        """count(*) over the listed table alone, joined only where a condition needs it: PostgreSQL
+        then counts from an index (ix_applications_enterprise_state) without reading the wide rows.
+        Built only when the kept total is missing."""
+        counted = _joined(listing, filtered).with_only_columns(func.count(), maintain_column_froms=True)
+        return session.scalar(counted.order_by(None)) or 0
+
+    total = totals.total(totals.key(listing.name, scope, query.q.strip(), sorted(query.filters.items())), count)
     statement, sort = _ordered(listing, _joined(listing, filtered, sort_column), query.sort)
     offset = (query.page - 1) * query.per_page
     if listing.extra():  # small tables (experts, enterprises) sorted by a computed count
