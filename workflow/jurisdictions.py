@@ -24,13 +24,23 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from models import Jurisdiction
+from models.enums import JurisdictionLevel
 from workflow.errors import Invalid
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    name: str
+    level: JurisdictionLevel
+    parent_code: str | None
 
 
 @dataclass(frozen=True)
 class Tree:
     parents: dict[str, str | None]  # code → parent code
     bureau_names: dict[str, str]  # code → 杭州市经济和信息化局
+    places: dict[str, Place]  # code → its name, level and parent
 
 
 _TREES: WeakKeyDictionary[Engine, Tree] = WeakKeyDictionary()
@@ -41,7 +51,8 @@ _OWN = "greencert.jurisdiction_tree"  # session.info: the tree as that session s
 
 def _read(session: Session) -> Tree:
     rows = session.scalars(select(Jurisdiction)).all()
-    return Tree({j.code: j.parent_code for j in rows}, {j.code: j.bureau_name for j in rows})
+    return Tree({j.code: j.parent_code for j in rows}, {j.code: j.bureau_name for j in rows},
+                {j.code: Place(j.code, j.name, j.level, j.parent_code) for j in rows})
 
 
 def _engine(session: Session) -> Engine:

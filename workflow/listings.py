@@ -33,7 +33,6 @@ from models import (
     Designation,
     Enterprise,
     Expert,
-    Jurisdiction,
     Programme,
     Review,
 )
@@ -64,59 +63,43 @@ SPECIALTY_LABELS = {"energy": "节能", "carbon": "碳排放", "environment": "�
 
 # Reference names ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Place:
-    code: str
-    name: str
-    level: JurisdictionLevel
-    parent_code: str | None
-
-
 @dataclass
-class _Places:
-    tree: jurisdictions.Tree  # the tree these places were read with
-    places: dict[str, Place]
+class _Names:
+    tree: jurisdictions.Tree  # the tree these names were composed from
     names: dict[tuple[str, bool], str] = field(default_factory=dict)
 
 
-_PLACES = "greencert.listings.places"
-_SHARED: WeakKeyDictionary[Engine, _Places] = WeakKeyDictionary()
+_NAMES: WeakKeyDictionary[Engine, _Names] = WeakKeyDictionary()
 
 
-def _places(session: Session) -> _Places:
-    """The places of the jurisdiction tree, read once per process like the tree itself (and
-    afresh whenever workflow.jurisdictions reads the tree afresh), kept in the session too."""
-    cached = session.info.get(_PLACES)
-    if cached is not None:
-        return cached
+def _names(session: Session) -> _Names:
+    """The place names composed so far, for the jurisdiction tree as workflow.jurisdictions reads
+    it (once per process, and afresh when the tree changes)."""
     tree = jurisdictions.tree(session)
     engine = session.get_bind().engine
-    cached = _SHARED.get(engine)
+    cached = _NAMES.get(engine)
     if cached is None or cached.tree is not tree:
-        cached = _Places(tree, {j.code: Place(j.code, j.name, j.level, j.parent_code)
-                                for j in session.scalars(select(Jurisdiction))})
-        _SHARED[engine] = cached
-    session.info[_PLACES] = cached
+        cached = _NAMES[engine] = _Names(tree)
     return cached
 
 
-def places(session: Session) -> dict[str, Place]:
+def places(session: Session) -> dict[str, jurisdictions.Place]:
     """code → place."""
-    return _places(session).places
+    return jurisdictions.tree(session).places
 
 
 def place_name(session: Session, code: str | None, *, full: bool = False) -> str:
     """杭州市钱塘区 (a county with its city), 杭州市; with `full` also the province."""
-    cached = _places(session)
+    cached = _names(session)
     name = cached.names.get((code or "", full))
     if name is None:
         names: list[str] = []
-        current = cached.places.get(code or "")
+        current = cached.tree.places.get(code or "")
         while current is not None:
             names.append(current.name)
             if not full and current.level is not JurisdictionLevel.county:
                 break
-            current = cached.places.get(current.parent_code or "")
+            current = cached.tree.places.get(current.parent_code or "")
         name = cached.names[(code or "", full)] = "".join(reversed(names))
     return name
 
