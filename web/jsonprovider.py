@@ -10,7 +10,7 @@ import orjson
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
-OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+from workflow.db import JSON_OPTIONS, json_loads
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -20,7 +20,7 @@ class OrjsonProvider(DefaultJSONProvider):
     def _dumps(self, obj: Any, *, indent: bool = False, **kwargs: Any) -> bytes:
         if kwargs:  # anything unusual: the standard library's way
             return super().dumps(obj, **kwargs).encode()
-        options = OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0) | (orjson.OPT_INDENT_2 if indent else 0)
+        options = JSON_OPTIONS | (orjson.OPT_SORT_KEYS if self.sort_keys else 0) | (orjson.OPT_INDENT_2 if indent else 0)
         # Flask's own conversions for what orjson leaves to it (dates, Decimal, UUID, dataclasses).
         try:
             return orjson.dumps(obj, default=self.default, option=options)
@@ -28,12 +28,7 @@ class OrjsonProvider(DefaultJSONProvider):
             return super().dumps(obj, indent=2 if indent else None).encode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        if kwargs:
-            return super().loads(s, **kwargs)
-        try:
-            return orjson.loads(s)
-        except orjson.JSONDecodeError:  # integers beyond 64 bits, NaN: read as the standard library does
-            return super().loads(s)
+        return super().loads(s, **kwargs) if kwargs else json_loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
