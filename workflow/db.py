@@ -1,6 +1,7 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
 from __future__ import annotations
 
+import functools
 import json
 import select
 from collections.abc import Iterator
@@ -8,7 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -106,3 +108,12 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@functools.cache
+def insert_new(dialect_name: str, table: Table, keys: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    """An INSERT of one or many rows that skips a row whose `keys` are taken already (ON CONFLICT
+    DO NOTHING) and returns the `returning` columns of the rows it added; built once."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in keys])
+            .returning(*(table.c[c] for c in returning)))

@@ -26,7 +26,6 @@ functions named here):
 """
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,13 +33,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from evaluators.messages import Day, Joined, Stored, Text, encode, message
 from models import Application, Designation, Notification, Objection, User
 from models.enums import KIND_LABELS, TIER_LABELS, ReviewState, Role
 from workflow import outbox
+from workflow.db import insert_new
 from workflow.errors import NotFound
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -81,13 +80,9 @@ def notify_each(session: Session, messages: Sequence[Message], *, now: datetime)
     return len(added)
 
 
-@functools.cache
 def _insert_new(dialect_name: str) -> Any:
     """INSERT of notifications that skips a (user, key) sent already; many at once as one statement."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    table = Notification.__table__
-    return (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.key])
-            .returning(table.c.id, table.c.user_id))
+    return insert_new(dialect_name, Notification.__table__, ("user_id", "key"), ("id", "user_id"))
 
 
 def _messages(m: Message) -> dict[str, Any] | None:

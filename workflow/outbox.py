@@ -12,7 +12,6 @@ each job takes up to a hundred waiting items of its kind at once (`perform_batch
 """
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -20,13 +19,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from models import OutboxItem
 from models.enums import OutboxState
 from workflow.clock import now as utc_now
-from workflow.db import unit_of_work
+from workflow.db import insert_new, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +74,8 @@ def add_all(session: Session, function: str, jobs: Sequence[tuple[list[Any], str
     return len(connection.execute(_insert_new(connection.dialect.name), rows).all())
 
 
-@functools.cache
 def _insert_new(dialect_name: str) -> Any:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    table = OutboxItem.__table__
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.job_id]).returning(table.c.id)
+    return insert_new(dialect_name, OutboxItem.__table__, ("job_id",), ("id",))
 
 
 def pending_ids(factory: sessionmaker[Session], limit: int = 100) -> list[int]:
