@@ -48,6 +48,15 @@ def _load(user_id: str) -> SessionUser | None:
     return SessionUser(user) if user is not None and user.active else None
 
 
+@login_manager.request_loader
+def _load_bearer(request: Any) -> SessionUser | None:
+    """A page requested with an API token shows the token's user, as the API would act for them."""
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    actor = current_actor()
+    return SessionUser(actor) if actor is not None else None
+
+
 def client_address() -> str:
     """The network address of the client (the proxy's, unless the deployment sets ProxyFix)."""
     return (request.remote_addr or "")[:64]

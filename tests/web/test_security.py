@@ -338,6 +338,17 @@ def test_tokens_are_listed_without_their_value_and_a_revoked_token_is_refused(cl
     assert [e.details["token_id"] for e in events(db, "token_revoked")] == [created["id"]]
 
 
+def test_a_page_requested_with_a_token_shows_the_tokens_user(client: FlaskClient, db: Session) -> None:
+    token = Api(client, "hz_city").post("/tokens", {"label": "数据对接"}, expect=201)["token"]
+    client.get("/logout")
+    for path in ("/console", "/console/applications"):
+        page = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert page.status_code == 200, path
+        assert "杭州市经信局 绿色制造处 王科长" in page.get_data(as_text=True)
+    refused = client.get("/console", headers={"Authorization": "Bearer no-such-token"})
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+
+
 def test_one_cannot_see_or_revoke_another_users_token(client: FlaskClient) -> None:
     staff = Api(client, "hz_city")
     other = Api(client, "qt_county")
