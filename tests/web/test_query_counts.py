@@ -29,6 +29,7 @@ API_LISTS = [
     "/enterprises?per_page={n}&sort=-applications",
 ]
 PAGES = [
+    "/console",
     "/console/applications?per_page={n}",
     "/console/designations?per_page={n}",
     "/console/enterprises?per_page={n}",
@@ -42,20 +43,24 @@ PUBLIC = [
 
 
 def grow(session: Session, first: int, count: int) -> None:
-    """`count` more enterprises, each with a designated application (its evidence, its log, its
-    designation and certificate) and one still submitted, and one more expert."""
+    """`count` more pairs of enterprises, one with a designated application (its evidence, its log,
+    its designation and certificate), the other with one still submitted, and one more expert."""
     programme = session.scalars(select(Programme).where(Programme.jurisdiction_code == "330100")).first()
     staff = session.scalars(select(User).where(User.username == "hz_city")).one()
     for number in range(first, first + count):
         county = COUNTIES[number % len(COUNTIES)]
-        enterprise = Enterprise(uscc=with_check(f"91{county}MA2Q{number:04d}X"), name=f"杭州计数测试有限公司{number}",
-                                jurisdiction_code=county, industry_codes=["C3011"], created_at=NOW)
+        # One enterprise designated, another with an application only: a page that read each
+        # row's enterprise one at a time would not find the second among the designations'.
+        enterprises = [Enterprise(uscc=with_check(f"91{county}MA2{letter}{number:04d}X"),
+                                  name=f"杭州计数测试{suffix}有限公司{number}", jurisdiction_code=county,
+                                  industry_codes=["C3011"], created_at=NOW)
+                       for letter, suffix in (("Q", ""), ("R", "申报"))]
         user = User(username=f"counted{number}", password_hash="x", role=Role.expert, name=f"专家{number}")
-        session.add_all([enterprise, user])
+        session.add_all([*enterprises, user])
         session.flush()
         session.add(Expert(user_id=user.id, name=f"专家{number}", specialties=["energy", "C30"],
                            jurisdiction_code=county))
-        for state in (ApplicationState.designated, ApplicationState.submitted):
+        for state, enterprise in zip((ApplicationState.designated, ApplicationState.submitted), enterprises):
             designated = state is ApplicationState.designated
             app = Application(programme_id=programme.id, enterprise_id=enterprise.id, state=state,
                               holding_jurisdiction_code="330100", guideline=programme.guideline, data={},

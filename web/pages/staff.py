@@ -6,6 +6,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 import evaluators
 from models import Application, Designation, Enterprise, Objection, Programme
@@ -30,9 +31,12 @@ def staff_home() -> Any:
     code = actor.jurisdiction_code
     inside = [c for c, _ in jurisdictions.parents(session).items()
               if code is None or jurisdictions.is_within(session, c, code)]
+    # The rows with what the tables show, in one statement; not the forms and traces.
     apps = list(session.scalars(
-        select(Application).join(Enterprise)
+        select(Application).join(Application.enterprise)
         .where(Enterprise.jurisdiction_code.in_(inside), Application.state != ApplicationState.draft)
+        .options(contains_eager(Application.enterprise).joinedload(Enterprise.jurisdiction),
+                 joinedload(Application.programme), defer(Application.data), defer(Application.evaluation))
         .order_by(Application.updated_at.desc()).limit(200)))
     waiting = [a for a in apps if applications.available_actions(session, actor, a)]
     return render_template(
@@ -40,7 +44,8 @@ def staff_home() -> Any:
         programmes=list(session.scalars(select(Programme).where(Programme.jurisdiction_code.in_(inside))
                                         .order_by(Programme.id.desc()))),
         # A county sees the designations of the enterprises in its area, whoever granted them.
-        designations=list(session.scalars(select(Designation).join(Enterprise)
+        designations=list(session.scalars(select(Designation).join(Designation.enterprise)
+                                          .options(contains_eager(Designation.enterprise))
                                           .where(Enterprise.jurisdiction_code.in_(inside))
                                           .order_by(Designation.id.desc()).limit(200))),
         notices=notices.open_notices(session),
