@@ -4,15 +4,20 @@ from __future__ import annotations
 import functools
 import json
 import select
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Boolean, Engine, String, Table, create_engine, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -117,3 +122,50 @@ def insert_new(dialect_name: str, table: Table, keys: tuple[str, ...], returning
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     return (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in keys])
             .returning(*(table.c[c] for c in returning)))
+
+
+# A list of values in a query ----------------------------------------------------------------------
+
+class _Values(TypeDecorator[list[Any]]):
+    """A list of values as one parameter: an array of `item` on PostgreSQL, a JSON list
+    elsewhere (SQLite)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, item: TypeEngine[Any]) -> None:
+        super().__init__()
+        self.item = item
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(postgresql.ARRAY(self.item) if dialect.name == "postgresql" else String())
+
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> Any:
+        return value if dialect.name == "postgresql" or value is None else json.dumps(value)
+
+
+class _OneOf(FunctionElement[bool]):
+    type = Boolean()
+    inherit_cache = True
+    name = "one_of"
+
+
+def one_of(column: Any, values: Iterable[Any]) -> Any:
+    """`column` holds one of `values`, passed as one parameter rather than one each.
+
+    The statement's text is then the same however many values there are, so PostgreSQL plans it
+    with one array (`= ANY`) rather than a list of constants that differs from call to call (an
+    area's codes, a ranking's ids), and the statement and its compiled form are shared."""
+    return _OneOf(column, literal(list(values), _Values(column.type)))
+
+
+@compiles(_OneOf)
+def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = element.clauses
+    return f"{compiler.process(column, **kw)} IN (SELECT value FROM json_each({compiler.process(values, **kw)}))"
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY ({compiler.process(values, **kw)})"

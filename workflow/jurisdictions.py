@@ -7,21 +7,13 @@ back, so no other session sees divisions that were never committed.
 """
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Boolean, Engine, String, event, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from models import Jurisdiction
 from models.enums import JurisdictionLevel
@@ -129,45 +121,3 @@ def require(session: Session, code: str, field: str = "jurisdiction") -> Jurisdi
     if jurisdiction is None:
         raise Invalid.field(field, f"行政区划代码“{code}”不存在")
     return jurisdiction
-
-
-# An area in a query -------------------------------------------------------------------------------
-
-class _Codes(TypeDecorator[list[str]]):
-    """A list of codes as one parameter: an array on PostgreSQL, a JSON list elsewhere (SQLite)."""
-
-    impl = String
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(ARRAY(String) if dialect.name == "postgresql" else String())
-
-    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
-        return value if dialect.name == "postgresql" or value is None else json.dumps(value)
-
-
-class _OneOf(FunctionElement[bool]):
-    type = Boolean()
-    inherit_cache = True
-    name = "one_of"
-
-
-def one_of(column: Any, codes: Sequence[str]) -> Any:
-    """`column` holds one of `codes`, the codes passed as one parameter rather than one each.
-
-    The statement's text is then the same for every area, whatever its size, so PostgreSQL plans
-    it with one array (`= ANY`) rather than a list of constants that differs from area to area,
-    and the statement and its compiled form are shared by every staff member's lists."""
-    return _OneOf(column, literal(list(codes), _Codes()))
-
-
-@compiles(_OneOf)
-def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    column, codes = element.clauses
-    return f"{compiler.process(column, **kw)} IN (SELECT value FROM json_each({compiler.process(codes, **kw)}))"
-
-
-@compiles(_OneOf, "postgresql")
-def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
-    column, codes = element.clauses
-    return f"{compiler.process(column, **kw)} = ANY ({compiler.process(codes, **kw)})"

@@ -48,7 +48,7 @@ from models.enums import (
     Tier,
 )
 from models.schema import reference_rows
-from workflow import jurisdictions, targets, totals
+from workflow import db, jurisdictions, targets, totals
 from workflow.actors import Actor, is_role
 from workflow.clock import CHINA, local_date
 from workflow.errors import Forbidden, Invalid
@@ -213,14 +213,14 @@ def _enum_filter(name: str, label: str, enum: Any, column: Any, labels: Mapping[
 
 
 def located_in(column: Any) -> Callable[[list[str]], Any]:
-    return lambda codes: jurisdictions.one_of(column, codes)
+    return lambda codes: db.one_of(column, codes)
 
 
 def enterprise_located_in(enterprise_id: Any) -> Callable[[list[str]], Any]:
     """For rows of an enterprise: a subquery, so that the database can walk the rows in the
     order asked for and stop after one page, rather than sort every row of the area first."""
     return lambda codes: enterprise_id.in_(
-        select(Enterprise.id).where(jurisdictions.one_of(Enterprise.jurisdiction_code, codes)))
+        select(Enterprise.id).where(db.one_of(Enterprise.jurisdiction_code, codes)))
 
 
 def _area_filter(area: Callable[[list[str]], Any]) -> Filter:
@@ -707,7 +707,7 @@ def granted_in(session: Session, scope: list[str] | None, year: int) -> list[Des
                  .where(Designation.valid_from >= date(year, 1, 1), Designation.valid_from <= date(year, 12, 31))
                  .options(contains_eager(Designation.enterprise), selectinload(Designation.certificates)))
     if scope is not None:
-        statement = statement.where(jurisdictions.one_of(Enterprise.jurisdiction_code, scope))
+        statement = statement.where(db.one_of(Enterprise.jurisdiction_code, scope))
     rows = list(session.scalars(statement))
     kinds, tiers = list(Kind), list(Tier)
     rows.sort(key=lambda d: (kinds.index(d.kind), -tiers.index(d.tier), d.enterprise.jurisdiction_code,

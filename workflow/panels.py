@@ -40,7 +40,7 @@ from models import Application, Expert, Panel, Review
 from models.enums import ApplicationState, ReviewState, Role, Tier
 from models.experts import ConflictDeclaration, ConflictSource
 from models.schema import reference_rows
-from workflow import audit, notices, notifications, permissions
+from workflow import audit, db, notices, notifications, permissions
 from workflow.actors import Actor, is_role
 from workflow.calendar import add_working_days
 from workflow.clock import CHINA, add_years, local_date
@@ -527,7 +527,7 @@ class RankingHead(Mapping[int, list[str]]):
         found = {
             expert_id: (name, list(specialties or []))
             for expert_id, name, specialties in self.session.execute(
-                select(Expert.id, Expert.name, Expert.specialties).where(Expert.id.in_(list(batch)))
+                select(Expert.id, Expert.name, Expert.specialties).where(db.one_of(Expert.id, batch))
             )
         }
         self.rows.update((expert_id, found[expert_id]) for expert_id in batch)
