@@ -9,13 +9,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Boolean, Engine, String, Table, create_engine, event, literal
+from sqlalchemy import Boolean, Engine, String, Table, bindparam, create_engine, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -150,12 +151,15 @@ class _OneOf(FunctionElement[bool]):
     name = "one_of"
 
 
-def one_of(column: Any, values: Iterable[Any]) -> Any:
-    """`column` holds one of `values`, passed as one parameter rather than one each.
+def one_of(column: Any, values: Iterable[Any] | BindParameter[Any]) -> Any:
+    """`column` holds one of `values`, passed as one parameter rather than one each (or named by
+    `bindparam(name)`, for a statement built once and given its values on each execution).
 
     The statement's text is then the same however many values there are, so PostgreSQL plans it
     with one array (`= ANY`) rather than a list of constants that differs from call to call (an
     area's codes, a ranking's ids), and the statement and its compiled form are shared."""
+    if isinstance(values, BindParameter):
+        return _OneOf(column, bindparam(values.key, type_=_Values(column.type)))
     return _OneOf(column, literal(list(values), _Values(column.type)))
 
 
@@ -169,3 +173,33 @@ def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     column, values = element.clauses
     return f"{compiler.process(column, **kw)} = ANY ({compiler.process(values, **kw)})"
+
+
+class _LikeAny(FunctionElement[bool]):
+    type = Boolean()
+    inherit_cache = True
+    name = "like_any"
+
+
+def like_any(expression: Any, patterns: BindParameter[Any]) -> Any:
+    """`expression` is LIKE one of the patterns given to `bindparam(name)` on each execution, as one
+    parameter; a pattern escapes its literal "%", "_" and "\\" with a backslash (`like_escaped`)."""
+    return _LikeAny(expression, bindparam(patterns.key, type_=_Values(String())))
+
+
+@compiles(_LikeAny)
+def _like_any(element: _LikeAny, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, patterns = element.clauses
+    return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(patterns, **kw)}) "
+            f"WHERE {compiler.process(expression, **kw)} LIKE value ESCAPE '\\')")
+
+
+@compiles(_LikeAny, "postgresql")
+def _like_any_postgresql(element: _LikeAny, compiler: SQLCompiler, **kw: Any) -> str:
+    expression, patterns = element.clauses
+    return f"{compiler.process(expression, **kw)} LIKE ANY ({compiler.process(patterns, **kw)})"
+
+
+def like_escaped(text: str) -> str:
+    """`text` as it stands in a LIKE pattern (backslash, PostgreSQL's default escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -27,10 +27,10 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, cast, func, or_, select
+from sqlalchemy import Date, DateTime, Row, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload
 
@@ -252,38 +252,21 @@ def _exclusions(
     today = local_date(now)
     since = add_years(today, -RECENT_YEARS)
     units = related_units(app)
-    declared = list(
-        session.execute(
-            select(ConflictDeclaration.source, ConflictDeclaration.expert_id, ConflictDeclaration.person_name,
-                   ConflictDeclaration.uscc, ConflictDeclaration.reason)
-            .where(
-                (
-                    ConflictDeclaration.uscc.in_(list(units))
-                    & (ConflictDeclaration.source == ConflictSource.expert)
-                )
-                | (
-                    (ConflictDeclaration.enterprise_id == enterprise.id)
-                    & (ConflictDeclaration.source == ConflictSource.applicant)
-                )
-            )
-            .order_by(ConflictDeclaration.id)
-        )
-    )
-    recent = (
-        select(Review.expert_id)
-        .join(Application, Review.application_id == Application.id)
-        .where(
-            Application.enterprise_id == enterprise.id,
-            Review.application_id != app.id,
-            Review.state.in_([ReviewState.accepted, ReviewState.submitted]),
-            Review.invited_at >= datetime.combine(since, time(), CHINA),
-        )
-    )
+    declared = list(session.execute(_declared(), {"units": list(units), "enterprise_id": enterprise.id}))
     county = enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None
     found: dict[int, tuple[str, list[Exclusion]]] = {}
     at_cap: dict[int, Exclusion] = {}  # open reviews → the reason, one for all the experts with as many
-    for expert in _suspects(session, today, units, declared, recent, programme.review_load_cap, drawn_by_id,
-                           county):
+    suspects = session.execute(_suspects(), {
+        "today": today,
+        "usccs": sorted(set(units) | {d.uscc for d in declared if d.source is ConflictSource.applicant and d.uscc}),
+        "ids": sorted({d.expert_id for d in declared if d.source is ConflictSource.expert}),
+        "names": sorted({d.person_name for d in declared if d.source is ConflictSource.applicant and d.person_name}),
+        "formerly": [f"%{db.like_escaped(uscc.lower())}%" for uscc in units],
+        "enterprise_id": enterprise.id, "application_id": app.id,
+        "since": datetime.combine(since, time(), CHINA), "load_cap": programme.review_load_cap,
+        "drawn_by": drawn_by_id, "county": county,
+    })
+    for expert in suspects:
         rules: list[Exclusion] = []
         if _unavailable_on(expert, today):
             rules.append(Exclusion("unavailable", message("%(period)s不可参评", period=_period(expert))))
@@ -325,44 +308,60 @@ def _exclusions(
     return found
 
 
-def _suspects(
-    session: Session,
-    today: date,
-    units: Mapping[str, tuple[str, str]],
-    declared: Sequence[Row[Any]],
-    recent: Select[Any],
-    load_cap: int,
-    drawn_by_id: int | None,
-    county: str | None,
-) -> list[Row[Any]]:
+@cache
+def _declared() -> Select[Any]:
+    """The conflicts declared by experts about the related units (`units`) and by the applicant
+    (`enterprise_id`): built once, the same statement for every draw."""
+    return (
+        select(ConflictDeclaration.source, ConflictDeclaration.expert_id, ConflictDeclaration.person_name,
+               ConflictDeclaration.uscc, ConflictDeclaration.reason)
+        .where(
+            (db.one_of(ConflictDeclaration.uscc, bindparam("units"))
+             & (ConflictDeclaration.source == ConflictSource.expert))
+            | ((ConflictDeclaration.enterprise_id == bindparam("enterprise_id"))
+               & (ConflictDeclaration.source == ConflictSource.applicant))
+        )
+        .order_by(ConflictDeclaration.id)
+    )
+
+
+@cache
+def _suspects() -> Select[Any]:
     """The active experts some conflict rule may apply to, with what the rules read: a superset
-    of the excluded ones (a former employer is matched in the stored text, then checked)."""
+    of the excluded ones (a former employer is matched in the stored text, then checked). Built
+    once, with every value a parameter (lists as one array each), so PostgreSQL plans it once
+    per connection."""
+    today = bindparam("today", type_=Date())
     unavailable = (
         (Expert.unavailable_from.is_not(None) | Expert.unavailable_until.is_not(None))
         & (Expert.unavailable_from.is_(None) | (Expert.unavailable_from <= today))
         & (Expert.unavailable_until.is_(None) | (Expert.unavailable_until >= today))
     )
-    usccs = set(units) | {d.uscc for d in declared if d.source is ConflictSource.applicant and d.uscc}
-    names = {d.person_name for d in declared if d.source is ConflictSource.applicant and d.person_name}
-    ids = {d.expert_id for d in declared if d.source is ConflictSource.expert}
+    recent = (
+        select(Review.expert_id)
+        .join(Application, Review.application_id == Application.id)
+        .where(
+            Application.enterprise_id == bindparam("enterprise_id"),
+            Review.application_id != bindparam("application_id"),
+            Review.state.in_([ReviewState.accepted, ReviewState.submitted]),
+            Review.invited_at >= bindparam("since", type_=DateTime(timezone=True)),
+        )
+    )
+    is_recent = Expert.id.in_(recent)
     # Most experts list no former employer: their "[]" is not searched.
     former = cast(Expert.former_employers, Text)
-    is_recent = Expert.id.in_(recent)
-    conditions = [unavailable, Expert.employer_uscc.in_(usccs), Expert.id.in_(ids), Expert.name.in_(names),
-                  is_recent, Expert.open_reviews >= load_cap,
-                  (former != "[]") & or_(*(func.lower(former).contains(uscc.lower(), autoescape=True)
-                                           for uscc in units))]
-    if drawn_by_id is not None:
-        conditions.append(Expert.user_id == drawn_by_id)
-    if county is not None:
-        conditions.append(Expert.jurisdiction_code == county)
-    return list(session.execute(
+    conditions = [unavailable, db.one_of(Expert.employer_uscc, bindparam("usccs")),
+                  db.one_of(Expert.id, bindparam("ids")), db.one_of(Expert.name, bindparam("names")),
+                  is_recent, Expert.open_reviews >= bindparam("load_cap"),
+                  (former != "[]") & db.like_any(func.lower(former), bindparam("formerly")),
+                  Expert.user_id == bindparam("drawn_by"), Expert.jurisdiction_code == bindparam("county")]
+    return (
         select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc, Expert.former_employers,
                Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until,
                is_recent.label("recent"), Expert.open_reviews)
         .where(Expert.active.is_(True), or_(*conditions))
         .order_by(Expert.id)
-    ))
+    )
 
 
 def _unavailable_on(expert: Row[Any], day: date) -> bool:
