@@ -103,6 +103,15 @@ def requests(bench: Bench) -> dict[str, Any]:
             if figures[name]["non_2xx"]:
                 raise RuntimeError(f"{name}: {figures[name]['non_2xx']} requests failed")
         figures["list_page_ms"] = round(serving.median_latency_ms(base + lists[0], auth), 2)
+        # The page a panel is drawn from, which the draw is compared with (issue #4): an application
+        # under review without a panel, as the staff of its programme see it.
+        drawn_from = data.drawable[0]
+        with unit_of_work(bench.factory) as session:
+            deciding = staff_user(session, session.get(Application, drawn_from).programme.jurisdiction_code)
+            staff_auth = {"Authorization": f"Bearer {accounts.issue_token(session, deciding, now(), label='bench')}"}
+        checked(base, f"/applications/{drawn_from}", staff_auth)
+        figures["application_page_ms"] = round(
+            serving.median_latency_ms(f"{base}/applications/{drawn_from}", staff_auth), 2)
     bare_rate = figures["bare"]["requests_per_second"]
     for name in ("read", "list", "directory"):
         figures[name]["ratio"] = round(figures[name]["requests_per_second"] / bare_rate, 3)
@@ -386,10 +395,11 @@ def reevaluation(bench: Bench, worker_count: int = 2) -> dict[str, Any]:
 
 # 6: the panel draw, the tick -----------------------------------------------------------------------
 
-def panel_draw(bench: Bench, page_ms: float) -> dict[str, Any]:
+def panel_draw(bench: Bench, pages: dict[str, float]) -> dict[str, Any]:
     """Draws over a pool of 5,000 experts (the 2,000 of the dataset and 3,000 more added for the
-    measurement), each rolled back; compared with a page request (issue #4). Also the statements
-    one draw sends and the size of its report."""
+    measurement), each rolled back; compared with a page request (issue #4): the application's
+    page the draw is made from, and a page of the JSON staff list. Also the statements one draw
+    sends and the size of its report."""
     import json
 
     from tests.conftest import statements_sent
@@ -418,8 +428,12 @@ def panel_draw(bench: Bench, page_ms: float) -> dict[str, Any]:
         savepoint.rollback()
         session.rollback()
     draw_ms = statistics.median(timings) * 1000
+    page_ms, list_page_ms = pages.get("application_page_ms", 0.0), pages.get("list_page_ms", 0.0)
     return {"pool": pool, "draws": len(timings), "draw_ms": round(draw_ms, 1), "page_ms": page_ms,
-            "ratio_to_page": round(draw_ms / page_ms, 2) if page_ms else None, "statements": len(sent),
+            "ratio_to_page": round(draw_ms / page_ms, 2) if page_ms else None,
+            "list_page_ms": list_page_ms,
+            "ratio_to_list_page": round(draw_ms / list_page_ms, 2) if list_page_ms else None,
+            "statements": len(sent),
             "report_kb": round(len(json.dumps(report, ensure_ascii=False).encode()) / 1024, 1)}
 
 

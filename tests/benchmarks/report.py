@@ -36,7 +36,8 @@ def table(results: dict[str, Any], goals: dict[str, tuple[str, float]]) -> str:
     draw, tick, data = f["panel_draw"], f["tick"], results["dataset"]
     lines += [
         "",
-        f"panel draw over {draw['pool']} experts: {draw['draw_ms']:.0f} ms (a list page alone: {draw['page_ms']:.0f} ms)",
+        f"panel draw over {draw['pool']} experts: {draw['draw_ms']:.0f} ms (the application page it is drawn from: "
+        f"{draw['page_ms']:.0f} ms, ratio {draw['ratio_to_page']}; a JSON list page: {draw['list_page_ms']:.0f} ms)",
         f"tick over {tick['designations']} designations: {tick['today_seconds']:.2f} s today, "
         f"{tick['new_year_seconds']:.2f} s on 1 January (yearly reports open)",
         f"certificate worker memory: peak {f['certificate']['worker_peak_mib']:.0f} MiB, "
