@@ -48,7 +48,9 @@ def _read(session: Session) -> Tree:
 
 
 def _engine(session: Session) -> Engine:
-    return session.get_bind().engine
+    # The session's own bind (an engine, or a connection in tests) is an attribute; get_bind()
+    # would look through the mappers first, at every place name of a list page.
+    return (session.bind or session.get_bind()).engine
 
 
 def tree(session: Session) -> Tree:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -76,7 +77,7 @@ def _names(session: Session) -> _Names:
     """The place names composed so far, for the jurisdiction tree as workflow.jurisdictions reads
     it (once per process, and afresh when the tree changes)."""
     tree = jurisdictions.tree(session)
-    engine = session.get_bind().engine
+    engine = (session.bind or session.get_bind()).engine
     cached = _NAMES.get(engine)
     if cached is None or cached.tree is not tree:
         cached = _NAMES[engine] = _Names(tree)
@@ -571,9 +572,41 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
         statement, _ = _ordered(listing, rows, sort)
         if listing.flat:
             statement = statement.with_only_columns(*listing.flat, maintain_column_froms=True)
-            return Page(list(session.execute(statement)), total, query.page, query.per_page, sort)
+            return Page(_flat_rows(session, listing, statement), total, query.page, query.per_page, sort)
         statement = statement.options(*listing.eager)
     return Page(_rows(session, listing, statement), total, query.page, query.per_page, sort)
+
+
+def _flat_rows(session: Session, listing: Listing, statement: Select[Any]) -> list[Any]:
+    """The rows of a flat statement, read as plain columns (without the ORM's work per row, which
+    a page of 50 spends about a millisecond on) and shaped as the ORM would: `r.id`,
+    `r.enterprise.name`."""
+    shape = _SHAPES.get(listing.name) or _SHAPES.setdefault(listing.name, _shape(listing.name, listing.flat))
+    return [shape(values) for values in session.connection().execute(statement)]
+
+
+_SHAPES: dict[str, Callable[[Sequence[Any]], Any]] = {}
+
+
+def _shape(name: str, flat: tuple[Any, ...]) -> Callable[[Sequence[Any]], Any]:
+    """The row of a flat listing: a named tuple of its columns and, for each Bundle, a named tuple
+    of the Bundle's columns, which a plain statement returns in a row one after the other."""
+    fields: list[str] = []
+    parts: list[tuple[int, int, Any]] = []  # (first, last) columns, and the Bundle's tuple or None
+    position = 0
+    for element in flat:
+        if isinstance(element, Bundle):
+            keys = [column.key for column in element.exprs]
+            fields.append(element.name)
+            parts.append((position, position + len(keys), namedtuple(element.name, keys)._make))
+            position += len(keys)
+        else:
+            fields.append(element.key)
+            parts.append((position, position + 1, None))
+            position += 1
+    row = namedtuple(f"{name}_row", fields)._make
+    return lambda values: row([values[first] if make is None else make(values[first:last])
+                               for first, last, make in parts])
 
 
 def _rows(session: Session, listing: Listing, statement: Select[Any]) -> list[Any]:
