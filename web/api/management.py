@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import jsonify, request
 from marshmallow import fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from models import Certificate, ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
 from models.enums import CertificateStatus, DesignationState, Kind, Role, Tier
@@ -20,6 +20,7 @@ from web.api.spec import parse, route
 from web.auth import current_actor, login_required
 from web.schemas import Base, NoticeIn, load_document
 from workflow import applications, changes, jurisdictions, notices, notifications, permissions, reports, totals
+from workflow import db as workflow_db
 from workflow.clock import now
 from workflow.errors import Invalid, NotFound, NotPossible
 
@@ -89,36 +90,10 @@ def directory() -> Any:
     args = request.args
     per_page = _int(args.get("per_page", "50"), "per_page", 1, 200)
     page = _int(args.get("page", "1"), "page", 1, 100000)
-    query = select(Designation)
-    if args.get("q"):
-        query = query.where(Enterprise.name.contains(args["q"].strip()))
-    if args.get("uscc"):
-        query = query.where(Enterprise.uscc == args["uscc"].strip().upper())
-    for name, enum, column in (("kind", Kind, Designation.kind), ("tier", Tier, Designation.tier),
-                               ("status", DesignationState, Designation.state)):
-        if args.get(name):
-            if args[name] not in enum.__members__:
-                raise Invalid.field(name, f"{name} 取值不正确，可选：{'、'.join(enum.__members__)}")
-            query = query.where(column == enum(args[name]))
-    if args.get("jurisdiction"):
-        inside = [c for c in jurisdictions.parents(db.session())
-                  if jurisdictions.is_within(db.session(), c, args["jurisdiction"])]
-        if not inside:
-            raise Invalid.field("jurisdiction", "行政区划代码不存在")
-        query = query.where(Enterprise.jurisdiction_code.in_(inside))
-    holder = query.join(Enterprise, Designation.enterprise_id == Enterprise.id)
-    # Counted without the holders unless a condition is on them; the count is kept until the
-    # register next changes (workflow.totals).
-    counted = holder if any(args.get(n) for n in ("q", "uscc", "jurisdiction")) else query
-    searched = [(n, args.get(n, "")) for n in ("q", "uscc", "kind", "tier", "status", "jurisdiction")]
-    total = totals.total(totals.key("directory", searched), lambda: db.session().scalar(
-        counted.with_only_columns(func.count(), maintain_column_froms=True)))
-    # The columns the page shows rather than whole records (a designation carries its proposal).
-    rows = db.session().execute(
-        holder.with_only_columns(Designation.id, Enterprise.name, Enterprise.uscc, Designation.kind, Designation.tier,
-                                 Enterprise.jurisdiction_code, Designation.state, Designation.valid_from,
-                                 Designation.valid_until, maintain_column_froms=True)
-        .order_by(Designation.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    searched = tuple((n, args.get(n, "")) for n in ("q", "uscc", "kind", "tier", "status", "jurisdiction"))
+    rows_statement, counted = _directory_statements(searched)
+    total = totals.total(totals.key("directory", list(searched)), lambda: db.session().scalar(counted))
+    rows = db.session().execute(rows_statement, {"page_offset": (page - 1) * per_page, "page_limit": per_page}).all()
     current = _current_certificates(row.id for row in rows)
     return jsonify({"total": total, "page": page, "per_page": per_page, "items": [{
         "id": r.id, "holder": r.name, "uscc": r.uscc, "kind": str(r.kind), "tier": str(r.tier),
@@ -127,16 +102,67 @@ def directory() -> Any:
         "certificate": current.get(r.id)} for r in rows]})
 
 
+# The directory's statements for one search, built once with the page as parameters (the list's
+# statements are kept so too: workflow.listings), with the jurisdiction tree an area search read.
+_DIRECTORY: dict[tuple[tuple[str, str], ...], tuple[Any, Select[Any], Select[Any]]] = {}
+
+
+def _directory_statements(searched: tuple[tuple[str, str], ...]) -> tuple[Select[Any], Select[Any]]:
+    """The page's rows and the count for a search of the directory (refused as a whole when a
+    condition is not understood)."""
+    session = db.session()
+    tree = jurisdictions.tree(session)
+    kept = _DIRECTORY.get(searched)
+    if kept is not None and kept[0] is tree:
+        return kept[1], kept[2]
+    args = dict(searched)
+    query = select(Designation)
+    if args["q"]:
+        query = query.where(Enterprise.name.contains(args["q"].strip()))
+    if args["uscc"]:
+        query = query.where(Enterprise.uscc == args["uscc"].strip().upper())
+    for name, enum, column in (("kind", Kind, Designation.kind), ("tier", Tier, Designation.tier),
+                               ("status", DesignationState, Designation.state)):
+        if args[name]:
+            if args[name] not in enum.__members__:
+                raise Invalid.field(name, f"{name} 取值不正确，可选：{'、'.join(enum.__members__)}")
+            query = query.where(column == enum(args[name]))
+    if args["jurisdiction"]:
+        inside = [c for c in jurisdictions.parents(session) if jurisdictions.is_within(session, c, args["jurisdiction"])]
+        if not inside:
+            raise Invalid.field("jurisdiction", "行政区划代码不存在")
+        query = query.where(Enterprise.jurisdiction_code.in_(inside))
+    holder = query.join(Enterprise, Designation.enterprise_id == Enterprise.id)
+    # Counted without the holders unless a condition is on them; the count is kept until the
+    # register next changes (workflow.totals).
+    counted = (holder if any(args[n] for n in ("q", "uscc", "jurisdiction")) else query).with_only_columns(
+        func.count(), maintain_column_froms=True)
+    # The columns the page shows rather than whole records (a designation carries its proposal).
+    rows = (holder.with_only_columns(Designation.id, Enterprise.name, Enterprise.uscc, Designation.kind,
+                                     Designation.tier, Enterprise.jurisdiction_code, Designation.state,
+                                     Designation.valid_from, Designation.valid_until, maintain_column_froms=True)
+            .order_by(Designation.id.desc())
+            .offset(bindparam("page_offset", type_=Integer())).limit(bindparam("page_limit", type_=Integer())))
+    if len(_DIRECTORY) >= 512:
+        _DIRECTORY.clear()
+    _DIRECTORY[searched] = (tree, rows, counted)
+    return rows, counted
+
+
+_CURRENT_CERTIFICATES = (
+    select(Certificate.designation_id, Certificate.number, Certificate.status, Certificate.issued_at)
+    .where(workflow_db.one_of(Certificate.designation_id, bindparam("ids")),
+           Certificate.status != CertificateStatus.superseded)
+    .order_by(Certificate.id))
+
+
 def _current_certificates(designation_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """designation id → its current certificate as `rep.certificate` shows it: the newest one not
     superseded (`Designation.certificate`), read for a whole page at once."""
     ids = list(designation_ids)
     if not ids:
         return {}
-    rows = db.session().execute(
-        select(Certificate.designation_id, Certificate.number, Certificate.status, Certificate.issued_at)
-        .where(Certificate.designation_id.in_(ids), Certificate.status != CertificateStatus.superseded)
-        .order_by(Certificate.id))
+    rows = db.session().execute(_CURRENT_CERTIFICATES, {"ids": ids})
     return {r.designation_id: rep.certificate(r) for r in rows}  # type: ignore[arg-type]
 
 
