@@ -30,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Row, Select, Text, bindparam, cast, func, or_, select
+from sqlalchemy import Date, DateTime, Integer, Row, Select, Text, bindparam, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, joinedload
 
@@ -187,9 +187,12 @@ def count_open_reviews(session: Session, expert_ids: Iterable[int], change: int)
     expert made meanwhile is not stale)."""
     ids = sorted(set(expert_ids))
     if ids:
-        experts = Expert.__table__
-        session.execute(experts.update().where(experts.c.id.in_(ids))
-                        .values(open_reviews=experts.c.open_reviews + change))
+        session.execute(_COUNT_OPEN_REVIEWS, {"ids": ids, "change": change})
+
+
+_COUNT_OPEN_REVIEWS = (Expert.__table__.update()
+                      .where(db.one_of(Expert.__table__.c.id, bindparam("ids")))
+                      .values(open_reviews=Expert.__table__.c.open_reviews + bindparam("change", type_=Integer())))
 
 
 def recount_open_reviews(session: Session) -> None:
@@ -216,17 +219,21 @@ def review_entered_or_left(session: Session, app: Application, before: Applicati
 def active_ids(session: Session) -> list[int]:
     """Every active expert's id, in id order: one narrow query (on PostgreSQL, one array in
     one row rather than a row per expert)."""
-    active = Expert.active.is_(True)
     if session.get_bind().dialect.name == "postgresql":
-        ids = session.scalar(select(func.array_agg(aggregate_order_by(Expert.id, Expert.id))).where(active))
-        return list(ids or [])
-    return list(session.scalars(select(Expert.id).where(active).order_by(Expert.id)))
+        return list(session.scalar(_ACTIVE_IDS_ARRAY) or [])
+    return list(session.scalars(_ACTIVE_IDS))
+
+
+_ACTIVE_IDS = select(Expert.id).where(Expert.active.is_(True)).order_by(Expert.id)
+_ACTIVE_IDS_ARRAY = select(func.array_agg(aggregate_order_by(Expert.id, Expert.id))).where(Expert.active.is_(True))
 
 
 def _experts(session: Session, ids: Iterable[int]) -> dict[int, Expert]:
     """The chosen experts with their accounts, to invite: one query."""
-    return {e.id: e for e in session.scalars(
-        select(Expert).where(Expert.id.in_(list(ids))).options(joinedload(Expert.user)))}
+    return {e.id: e for e in session.scalars(_EXPERTS_TO_INVITE, {"ids": list(ids)})}
+
+
+_EXPERTS_TO_INVITE = select(Expert).where(db.one_of(Expert.id, bindparam("ids"))).options(joinedload(Expert.user))
 
 
 def exclusions(
@@ -497,6 +504,9 @@ def end_of_working_days(session: Session, now: datetime, days: int) -> datetime:
 # The draw -----------------------------------------------------------------------------------
 
 
+_HEAD = select(Expert.id, Expert.name, Expert.specialties).where(db.one_of(Expert.id, bindparam("ids")))
+
+
 class RankingHead(Mapping[int, list[str]]):
     """expert id → specialties for the head of a ranking, read from the database as `choose`
     walks down it: the first 64, then as many again as read so far, so a walk that stops early
@@ -525,9 +535,7 @@ class RankingHead(Mapping[int, list[str]]):
     def _read(self, batch: Sequence[int]) -> None:
         found = {
             expert_id: (name, list(specialties or []))
-            for expert_id, name, specialties in self.session.execute(
-                select(Expert.id, Expert.name, Expert.specialties).where(db.one_of(Expert.id, batch))
-            )
+            for expert_id, name, specialties in self.session.execute(_HEAD, {"ids": list(batch)})
         }
         self.rows.update((expert_id, found[expert_id]) for expert_id in batch)
 
