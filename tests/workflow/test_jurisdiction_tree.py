@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import Jurisdiction
 from models.enums import JurisdictionLevel
 from tests.conftest import fresh_database
-from workflow import jurisdictions, targets
+from workflow import db, jurisdictions, targets
 
 NEW_COUNTY = "330199"  # not in models/data/jurisdictions.csv
 
@@ -71,7 +71,34 @@ def test_an_area_is_one_parameter_whatever_its_size(factory: sessionmaker[Sessio
     with factory() as session:
         for area in (targets.subtree(session, "330000"), targets.subtree(session, "330100"),
                      ["330102"], []):
-            statement = select(Jurisdiction.code).where(jurisdictions.one_of(Jurisdiction.code, area))
+            statement = select(Jurisdiction.code).where(db.one_of(Jurisdiction.code, area))
             assert sorted(session.scalars(statement)) == sorted(area)
             statements.add(str(statement.compile(session.get_bind())))
     assert len(statements) == 1
+
+
+def test_a_list_of_an_area_shows_a_division_added_after_the_list_was_read(
+    engine: Engine, factory: sessionmaker[Session],
+) -> None:
+    """A list's statement is kept for its area and filters, with the tree it was built from: an
+    application of a county added to the city afterwards is in the city's list at once (as an
+    administrator reads it: the whole country, filtered to the city)."""
+    from datetime import datetime
+
+    from models.enums import ApplicationState
+    from tests.builders import application_in, new_enterprise
+    from workflow import listings
+
+    query = listings.ListQuery(filters={"jurisdiction": "330100"}, per_page=200)
+    with factory() as session:
+        before = listings.fetch(session, listings.APPLICATIONS, None, query)
+        session.add(county())
+        session.flush()
+        added = application_in(session, ApplicationState.submitted, datetime.fromisoformat("2026-11-23T10:00:00+08:00"),
+                               new_enterprise(session, 91, county=NEW_COUNTY))
+        after = listings.fetch(session, listings.APPLICATIONS, None, query)
+        assert added.id not in {row.id for row in before.rows}
+        assert added.id in {row.id for row in after.rows}
+        assert after.total == before.total + 1
+        session.rollback()
+    jurisdictions.forget(engine)
