@@ -39,6 +39,7 @@ _TREES: WeakKeyDictionary[Engine, Tree] = WeakKeyDictionary()
 _LOCK = threading.Lock()
 _WRITTEN = "greencert.jurisdictions_written"  # session.info: this session changed the tree
 _OWN = "greencert.jurisdiction_tree"  # session.info: the tree as that session sees it
+_MEMO = "greencert.jurisdiction_memo"  # session.info: values derived from that tree (`memo`)
 
 
 def _read(session: Session) -> Tree:
@@ -51,6 +52,13 @@ def _engine(session: Session) -> Engine:
     # The session's own bind (an engine, or a connection in tests) is an attribute; get_bind()
     # would look through the mappers first, at every place name of a list page.
     return (session.bind or session.get_bind()).engine
+
+
+def memo(session: Session) -> dict[Any, Any]:
+    """A place for values derived from the tree as this session reads it (the place names of a
+    list page's cells), dropped when the session changes the tree, and again when that change
+    commits or is rolled back."""
+    return session.info.setdefault(_MEMO, {})
 
 
 def tree(session: Session) -> Tree:
@@ -79,6 +87,7 @@ def _tree_written(session: Session, _context: Any) -> None:
     if any(isinstance(row, Jurisdiction) for rows in (session.new, session.dirty, session.deleted) for row in rows):
         session.info[_WRITTEN] = True
         session.info.pop(_OWN, None)
+        session.info.pop(_MEMO, None)
         forget(_engine(session))
 
 
@@ -87,6 +96,7 @@ def _tree_written(session: Session, _context: Any) -> None:
 def _tree_settled(session: Session, *_args: Any) -> None:
     if session.info.pop(_WRITTEN, None):
         session.info.pop(_OWN, None)
+        session.info.pop(_MEMO, None)
         forget(_engine(session))
 
 

@@ -91,6 +91,15 @@ def places(session: Session) -> dict[str, jurisdictions.Place]:
 
 def place_name(session: Session, code: str | None, *, full: bool = False) -> str:
     """杭州市钱塘区 (a county with its city), 杭州市; with `full` also the province."""
+    names = jurisdictions.memo(session)  # a page's cells name the same few places again and again
+    key = ("place_name", code, full)
+    name = names.get(key)
+    if name is None:
+        name = names[key] = _composed_name(session, code, full)
+    return name
+
+
+def _composed_name(session: Session, code: str | None, full: bool) -> str:
     cached = _names(session)
     name = cached.names.get((code or "", full))
     if name is None:
@@ -609,7 +618,7 @@ def _flat_rows(session: Session, listing: Listing, statement: Select[Any], param
     a page of 50 spends about a millisecond on) and shaped as the ORM would: `r.id`,
     `r.enterprise.name`."""
     shape = _SHAPES.get(listing.name) or _SHAPES.setdefault(listing.name, _shape(listing.name, listing.flat))
-    return [shape(values) for values in session.connection().execute(statement, params)]
+    return [shape(values) for values in session.connection().execute(statement, params).all()]
 
 
 _SHAPES: dict[str, Callable[[Sequence[Any]], Any]] = {}

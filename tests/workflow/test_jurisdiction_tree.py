@@ -102,3 +102,20 @@ def test_a_list_of_an_area_shows_a_division_added_after_the_list_was_read(
         assert after.total == before.total + 1
         session.rollback()
     jurisdictions.forget(engine)
+
+
+def test_a_place_renamed_in_a_session_is_named_anew_there_and_as_before_after_a_rollback(
+    engine: Engine, factory: sessionmaker[Session],
+) -> None:
+    """A list page's cells name their places from the session's memo of the tree; a session that
+    changes the tree names them afresh."""
+    from workflow import listings
+
+    with factory() as session:
+        assert listings.place_name(session, "330106") == "杭州市西湖区"
+        session.get(Jurisdiction, "330106").name = "西湖新区"
+        session.flush()
+        assert listings.place_name(session, "330106") == "杭州市西湖新区"
+        session.rollback()
+        assert listings.place_name(session, "330106") == "杭州市西湖区"
+    jurisdictions.forget(engine)
