@@ -618,6 +618,8 @@ def _flat_rows(session: Session, listing: Listing, statement: Select[Any], param
     a page of 50 spends about a millisecond on) and shaped as the ORM would: `r.id`,
     `r.enterprise.name`."""
     shape = _SHAPES.get(listing.name) or _SHAPES.setdefault(listing.name, _shape(listing.name, listing.flat))
+    if session.autoflush:  # as the ORM would before it reads: the page shows the session's own changes
+        session.flush()
     return [shape(values) for values in session.connection().execute(statement, params).all()]
 
 
