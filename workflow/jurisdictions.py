@@ -8,8 +8,9 @@ back, so no other session sees divisions that were never committed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, event, select
@@ -36,6 +37,7 @@ class Tree:
 
 
 _TREES: WeakKeyDictionary[Engine, Tree] = WeakKeyDictionary()
+T = TypeVar("T")
 _LOCK = threading.Lock()
 _WRITTEN = "greencert.jurisdictions_written"  # session.info: this session changed the tree
 _OWN = "greencert.jurisdiction_tree"  # session.info: the tree as that session sees it
@@ -74,6 +76,25 @@ def tree(session: Session) -> Tree:
         with _LOCK:
             _TREES[engine] = cached
     return cached
+
+
+_KEPT: dict[Any, tuple[Tree, Any]] = {}
+_KEPT_AT_MOST = 1024
+
+
+def kept(session: Session, key: Hashable, build: Callable[[], T]) -> T:
+    """What `build()` gives, kept under `key` for as long as the tree it may have read stays the
+    same: a list's statement for one search, filters and area, built once and reused by every
+    page and reader of the same list."""
+    current = tree(session)
+    found = _KEPT.get(key)
+    if found is not None and found[0] is current:
+        return cast(T, found[1])
+    value = build()
+    if len(_KEPT) >= _KEPT_AT_MOST:
+        _KEPT.clear()
+    _KEPT[key] = (current, value)
+    return value
 
 
 def forget(engine: Engine) -> None:

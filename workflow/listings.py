@@ -577,40 +577,30 @@ def fetch(session: Session, listing: Listing, scope: list[str] | None, query: Li
     return Page(rows, total, query.page, query.per_page, sort)
 
 
-# A list's page statement, built once for its search, filters, sort and area, with the page as
-# parameters: a clerk paging through a list, or anyone reading the same list, reuses it rather
-# than building it again (about a millisecond). Kept with the jurisdiction tree it was built
-# from, since an area filter reads the tree.
-_BUILT: dict[tuple[Any, ...], tuple[jurisdictions.Tree, Select[Any], str]] = {}
-_BUILT_AT_MOST = 512
-
-
 def _page_statement(session: Session, listing: Listing, scope: list[str] | None,
                     query: ListQuery) -> tuple[Select[Any], str]:
-    tree = jurisdictions.tree(session)
-    key = (listing.name, None if scope is None else tuple(scope), query.q.strip(),
+    """The page's statement with the page as parameters, built once for its list, area, search,
+    filters and sort (`jurisdictions.kept`): a clerk paging through a list, or anyone reading the
+    same list, reuses it rather than building it again, and SQLAlchemy reuses its compiled form."""
+    key = ("list", listing.name, None if scope is None else tuple(scope), query.q.strip(),
            tuple(sorted(query.filters.items())), query.sort)
-    kept = _BUILT.get(key)
-    if kept is not None and kept[0] is tree:
-        return kept[1], kept[2]
+    return jurisdictions.kept(session, key, lambda: _built(session, listing, scope, query))
+
+
+def _built(session: Session, listing: Listing, scope: list[str] | None, query: ListQuery) -> tuple[Select[Any], str]:
     filtered = _filtered(session, listing, scope, query)
     sort_column = _sort_column(listing, query.sort or listing.default_sort)
     statement, sort = _ordered(listing, _joined(listing, filtered, sort_column), query.sort)
     offset, limit = bindparam("page_offset", type_=Integer()), bindparam("page_limit", type_=Integer())
     if listing.extra():  # small tables (experts, enterprises) sorted by a computed count
-        statement = statement.add_columns(*listing.extra()).options(*listing.eager).offset(offset).limit(limit)
-    else:
-        # A deferred join: the database orders and skips narrow (id, sort key) rows, then reads
-        # the page's full rows; the same single statement, fast also on page 1,000 of 100,000.
-        ids = statement.with_only_columns(listing.entity.id).offset(offset).limit(limit)
-        rows = _joined(listing, listing.base().where(listing.entity.id.in_(ids)), every=True)
-        statement, _ = _ordered(listing, rows, sort)
-        statement = (statement.with_only_columns(*listing.flat, maintain_column_froms=True) if listing.flat
-                     else statement.options(*listing.eager))
-    if len(_BUILT) >= _BUILT_AT_MOST:
-        _BUILT.clear()
-    _BUILT[key] = (tree, statement, sort)
-    return statement, sort
+        return statement.add_columns(*listing.extra()).options(*listing.eager).offset(offset).limit(limit), sort
+    # A deferred join: the database orders and skips narrow (id, sort key) rows, then reads the
+    # page's full rows; the same single statement, fast also on page 1,000 of 100,000.
+    ids = statement.with_only_columns(listing.entity.id).offset(offset).limit(limit)
+    rows = _joined(listing, listing.base().where(listing.entity.id.in_(ids)), every=True)
+    statement, _ = _ordered(listing, rows, sort)
+    return (statement.with_only_columns(*listing.flat, maintain_column_froms=True) if listing.flat
+            else statement.options(*listing.eager)), sort
 
 
 def _flat_rows(session: Session, listing: Listing, statement: Select[Any], params: Mapping[str, Any]) -> list[Any]:

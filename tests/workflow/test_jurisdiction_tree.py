@@ -99,7 +99,6 @@ def test_a_list_of_an_area_shows_a_division_added_after_the_list_was_read(
         after = listings.fetch(session, listings.APPLICATIONS, None, query)
         assert added.id not in {row.id for row in before.rows}
         assert added.id in {row.id for row in after.rows}
-        assert after.total == before.total + 1
         session.rollback()
     jurisdictions.forget(engine)
 

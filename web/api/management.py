@@ -9,6 +9,7 @@ from typing import Any
 from flask import jsonify, request
 from marshmallow import fields, validate
 from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from models import Certificate, ChangeReport, Designation, Enterprise, Notice, Notification, TransitionLog, YearlyReport
 from models.enums import CertificateStatus, DesignationState, Kind, Role, Tier
@@ -102,20 +103,15 @@ def directory() -> Any:
         "certificate": current.get(r.id)} for r in rows]})
 
 
-# The directory's statements for one search, built once with the page as parameters (the list's
-# statements are kept so too: workflow.listings), with the jurisdiction tree an area search read.
-_DIRECTORY: dict[tuple[tuple[str, str], ...], tuple[Any, Select[Any], Select[Any]]] = {}
-
-
 def _directory_statements(searched: tuple[tuple[str, str], ...]) -> tuple[Select[Any], Select[Any]]:
-    """The page's rows and the count for a search of the directory (refused as a whole when a
-    condition is not understood)."""
+    """The page's rows (the page as parameters) and the count for a search of the directory, built
+    once for the search (`jurisdictions.kept`, as the lists' statements are); refused as a whole
+    when a condition is not understood."""
     session = db.session()
-    tree = jurisdictions.tree(session)
-    kept = _DIRECTORY.get(searched)
-    if kept is not None and kept[0] is tree:
-        return kept[1], kept[2]
-    args = dict(searched)
+    return jurisdictions.kept(session, ("directory", searched), lambda: _directory_built(session, dict(searched)))
+
+
+def _directory_built(session: Session, args: dict[str, str]) -> tuple[Select[Any], Select[Any]]:
     query = select(Designation)
     if args["q"]:
         query = query.where(Enterprise.name.contains(args["q"].strip()))
@@ -143,9 +139,6 @@ def _directory_statements(searched: tuple[tuple[str, str], ...]) -> tuple[Select
                                      Designation.valid_from, Designation.valid_until, maintain_column_froms=True)
             .order_by(Designation.id.desc())
             .offset(bindparam("page_offset", type_=Integer())).limit(bindparam("page_limit", type_=Integer())))
-    if len(_DIRECTORY) >= 512:
-        _DIRECTORY.clear()
-    _DIRECTORY[searched] = (tree, rows, counted)
     return rows, counted
 
 
