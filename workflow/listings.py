@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Engine, Integer, Select, String, bindparam, cast, desc, func, literal_column, or_, select
+from sqlalchemy import Integer, Select, String, bindparam, cast, desc, func, literal_column, or_, select
 from sqlalchemy.orm import Bundle, Session, contains_eager, defer, selectinload
 
 from evaluators.messages import Joined, message
@@ -64,26 +63,6 @@ SPECIALTY_LABELS = {"energy": "节能", "carbon": "碳排放", "environment": "�
 
 # Reference names ------------------------------------------------------------------------------
 
-@dataclass
-class _Names:
-    tree: jurisdictions.Tree  # the tree these names were composed from
-    names: dict[tuple[str, bool], str] = field(default_factory=dict)
-
-
-_NAMES: WeakKeyDictionary[Engine, _Names] = WeakKeyDictionary()
-
-
-def _names(session: Session) -> _Names:
-    """The place names composed so far, for the jurisdiction tree as workflow.jurisdictions reads
-    it (once per process, and afresh when the tree changes)."""
-    tree = jurisdictions.tree(session)
-    engine = (session.bind or session.get_bind()).engine
-    cached = _NAMES.get(engine)
-    if cached is None or cached.tree is not tree:
-        cached = _NAMES[engine] = _Names(tree)
-    return cached
-
-
 def places(session: Session) -> dict[str, jurisdictions.Place]:
     """code → place."""
     return jurisdictions.tree(session).places
@@ -100,18 +79,15 @@ def place_name(session: Session, code: str | None, *, full: bool = False) -> str
 
 
 def _composed_name(session: Session, code: str | None, full: bool) -> str:
-    cached = _names(session)
-    name = cached.names.get((code or "", full))
-    if name is None:
-        names: list[str] = []
-        current = cached.tree.places.get(code or "")
-        while current is not None:
-            names.append(current.name)
-            if not full and current.level is not JurisdictionLevel.county:
-                break
-            current = cached.tree.places.get(current.parent_code or "")
-        name = cached.names[(code or "", full)] = "".join(reversed(names))
-    return name
+    tree = jurisdictions.tree(session)
+    names: list[str] = []
+    current = tree.places.get(code or "")
+    while current is not None:
+        names.append(current.name)
+        if not full and current.level is not JurisdictionLevel.county:
+            break
+        current = tree.places.get(current.parent_code or "")
+    return "".join(reversed(names))
 
 
 @cache
