@@ -1,22 +1,29 @@
-"""The expert panel draw: conflict rules first, then a seeded ranking anyone can re-run.
+"""The expert panel draw: conflict rules first, then a seeded order anyone can re-run.
 
-The draw (algorithm `sha256-rank/1`):
+The draw (algorithm `sha256-pick/2`):
 
 1. The pool is every active expert. Each is excluded for every conflict rule that applies
    (`exclusions`); the reasons go into the report.
-2. Every remaining candidate gets the key SHA-256("<seed>|<expert id>") in hexadecimal; the
-   candidates are ranked by that key. The seed is recorded, so anyone with the candidate list
-   can recompute the ranking, by hand if need be.
-3. Walking down the ranking, a candidate is taken unless the places left would then be too few
-   for the composition rules still unmet (an expert of the applicant's industry division; an
-   energy or carbon specialist). A replacement continues the same ranking.
+2. The remaining candidates, in id order, are picked one at a time: the k-th pick takes the key
+   SHA-256("<seed>#<k>") as a 256-bit number; its remainder divided by the number of candidates
+   not yet picked is the position (from 0, in id order) of the one picked. The seed is recorded,
+   so anyone with the candidate list can recompute the order, by hand if need be; only the
+   picks the walk reads are computed, so a draw costs as much over 5,000 experts as over 50.
+3. In the order picked, a candidate is taken unless the places left would then be too few for
+   the composition rules still unmet (an expert of the applicant's industry division; an
+   energy or carbon specialist). A replacement picks from the candidates left as of then,
+   continuing the panel's numbering of picks (`first_step`).
 
 The report records the seed, the rules, every candidate's id as runs of consecutive ids
 (`candidate_ranges`: [[1, 1990], [1992, 5000]] for all but expert 1991), the candidates the walk
 read, with name, key and specialties (`considered`), and every excluded expert with the reasons:
-enough to re-run the draw (`replay`) from the report alone. Reports written before
-`candidate_ranges` list every candidate with name, key and specialties (`candidates`);
-`candidate_ids` and `considered` read both shapes.
+enough to re-run the draw (`replay`) from the report alone.
+
+Panels drawn before `sha256-pick/2` used `sha256-rank/1`: every candidate ranked by the key
+SHA-256("<seed>|<expert id>"), a replacement continuing the same ranking. Their reports replay,
+and their replacements continue, under it. The oldest of them list every candidate with name,
+key and specialties (`candidates`) rather than `candidate_ranges`; `candidate_ids` and
+`considered` read both shapes.
 """
 
 from __future__ import annotations
@@ -46,7 +53,9 @@ from workflow.calendar import add_working_days
 from workflow.clock import CHINA, add_years, local_date
 from workflow.errors import Forbidden, Invalid, NotPossible
 
-ALGORITHM = "sha256-rank/1"
+PICKED = "sha256-pick/2"
+RANKED = "sha256-rank/1"  # panels drawn before sha256-pick/2
+ALGORITHM = PICKED  # new draws
 # Conflicts reach back 3 years: former employment and earlier reviews of the same applicant.
 RECENT_YEARS = 3
 LOCAL_TIERS = {Tier.county, Tier.city}
@@ -416,15 +425,100 @@ def rank(seed: str, expert_ids: Iterable[int]) -> list[int]:
     return sorted(sorted(expert_ids), key=key)
 
 
+def pick_key(seed: str, step: int) -> str:
+    """The key of the `step`-th pick (sha256-pick/2), in hexadecimal."""
+    return hashlib.sha256(f"{seed}#{step}".encode()).hexdigest()
+
+
+class Order:
+    """The order a walk reads the candidates in, computed only as far as it is read."""
+
+    def __init__(self, seed: str) -> None:
+        self.seed = seed
+        self.ids: list[int] = []  # the order as far as computed
+        self.keys: list[str] = []
+
+    def head(self, count: int) -> list[int]:
+        """The first `count` candidates (fewer when there are fewer)."""
+        self._extend(count)
+        return self.ids[:count]
+
+    def key(self, position: int) -> str:
+        self._extend(position + 1)
+        return self.keys[position]
+
+    def __iter__(self) -> Iterator[int]:
+        position = 0
+        while True:
+            self._extend(position + 1)
+            if position >= len(self.ids):
+                return
+            yield self.ids[position]
+            position += 1
+
+    def _extend(self, count: int) -> None:
+        raise NotImplementedError
+
+    def recorded(self) -> dict[str, Any]:
+        """What a report records of the order beside the seed and the candidates."""
+        return {}
+
+
+class Picks(Order):
+    """sha256-pick/2: the k-th pick is the candidate at SHA-256("<seed>#<k>") modulo the number
+    not yet picked, counting from 0 in id order; k runs from `first_step`."""
+
+    def __init__(self, seed: str, expert_ids: Iterable[int], first_step: int = 1) -> None:
+        super().__init__(seed)
+        self.first_step = first_step
+        self.left = sorted(expert_ids)
+
+    def _extend(self, count: int) -> None:
+        while len(self.ids) < count and self.left:
+            key = pick_key(self.seed, self.first_step + len(self.ids))
+            self.ids.append(self.left.pop(int(key, 16) % len(self.left)))
+            self.keys.append(key)
+
+    def recorded(self) -> dict[str, Any]:
+        return {"first_step": self.first_step}
+
+
+class Ranking(Order):
+    """sha256-rank/1: every candidate ranked by SHA-256("<seed>|<expert id>") (`rank`)."""
+
+    def __init__(self, seed: str, expert_ids: Iterable[int]) -> None:
+        super().__init__(seed)
+        self.ids = rank(seed, expert_ids)
+
+    def _extend(self, count: int) -> None:
+        while len(self.keys) < min(count, len(self.ids)):
+            self.keys.append(draw_key(self.seed, self.ids[len(self.keys)]))
+
+
+def order(algorithm: str, seed: str, expert_ids: Iterable[int], first_step: int = 1) -> Order:
+    """The order of a walk under the draw's algorithm (reports without one predate sha256-pick/2)."""
+    if algorithm == PICKED:
+        return Picks(seed, expert_ids, first_step)
+    if algorithm == RANKED:
+        return Ranking(seed, expert_ids)
+    raise ValueError(f"unknown draw algorithm {algorithm!r}")
+
+
+def next_step(report: Mapping[str, Any]) -> int:
+    """The number of the panel's next pick: after every pick its draw and replacements read."""
+    walks = [report, *report.get("replacements", [])]
+    return max((w.get("first_step", 1) + len(w.get("considered") or []) for w in walks), default=1)
+
+
 def choose(
-    ranked: Sequence[int],
+    ranked: Iterable[int],
     places: int,
     rules: Sequence[Requirement],
     specialties: Mapping[int, Iterable[str]],
 ) -> list[tuple[int, list[str]]]:
-    """Walk down the ranking; take each candidate unless the places left would be too few for
-    the rules still unmet. Returns (expert id, rules they met when taken) in ranking order.
-    `specialties` is read for the candidates walked past only, in ranking order."""
+    """Walk down the order; take each candidate unless the places left would be too few for
+    the rules still unmet. Returns (expert id, rules they met when taken) in that order.
+    `specialties` is read for the candidates walked past only, in order."""
     unmet = list(rules)
     chosen: list[tuple[int, list[str]]] = []
     for expert_id in ranked:
@@ -471,7 +565,7 @@ def replay(report: Mapping[str, Any]) -> list[int]:
         Requirement(r["code"], frozenset(r["specialties"]), r["message"]) for r in report["rules"]
     ]
     chosen = choose(
-        rank(report["seed"], candidate_ids(report)),
+        order(report.get("algorithm", RANKED), report["seed"], candidate_ids(report), report.get("first_step", 1)),
         report["size"],
         rules,
         {c["expert_id"]: c["specialties"] for c in considered(report)},
@@ -486,7 +580,7 @@ def reproduces(report: Mapping[str, Any]) -> bool:
         return False
     try:
         return replay(report) == chosen
-    except (KeyError, Shortfall):  # the report names a candidate it does not describe
+    except (KeyError, ValueError, Shortfall):  # a candidate it does not describe, an unknown algorithm
         return False
 
 
@@ -507,23 +601,24 @@ def end_of_working_days(session: Session, now: datetime, days: int) -> datetime:
 _HEAD = select(Expert.id, Expert.name, Expert.specialties).where(db.one_of(Expert.id, bindparam("ids")))
 
 
-class RankingHead(Mapping[int, list[str]]):
-    """expert id → specialties for the head of a ranking, read from the database as `choose`
-    walks down it: the first 64, then as many again as read so far, so a walk that stops early
-    reads a few rows and one that runs to the end a few queries."""
+class Head(Mapping[int, list[str]]):
+    """expert id → specialties for the head of a walk's order, read from the database as
+    `choose` walks down it: the first 64, then as many again as read so far, so a walk that
+    stops early reads a few rows and one that runs to the end a few queries."""
 
     FIRST_BATCH = 64
 
-    def __init__(self, session: Session, seed: str, ranked: Sequence[int]) -> None:
-        self.session, self.seed, self.ranked = session, seed, ranked
+    def __init__(self, session: Session, walk: Order) -> None:
+        self.session, self.walk = session, walk
         self.rows: dict[int, tuple[str, list[str]]] = {}  # expert id → (name, specialties)
 
     def __getitem__(self, expert_id: int) -> list[str]:
         while expert_id not in self.rows:
             start = len(self.rows)
-            if start >= len(self.ranked):
+            batch = self.walk.head(start + max(self.FIRST_BATCH, start))[start:]
+            if not batch:
                 raise KeyError(expert_id)
-            self._read(self.ranked[start:start + max(self.FIRST_BATCH, start)])
+            self._read(batch)
         return self.rows[expert_id][1]
 
     def __iter__(self) -> Iterator[int]:
@@ -544,15 +639,16 @@ class RankingHead(Mapping[int, list[str]]):
 
     def considered(self, chosen: Sequence[tuple[int, list[str]]]) -> list[dict[str, Any]]:
         """The candidates the walk read, down to the last one taken, as the report shows them."""
-        last = self.ranked.index(chosen[-1][0])
+        read = self.walk.head(len(self.rows))
+        last = read.index(chosen[-1][0])
         return [
             {
                 "expert_id": i,
                 "expert": self.rows[i][0],
-                "key": draw_key(self.seed, i),
+                "key": self.walk.key(position),
                 "specialties": self.rows[i][1],
             }
-            for i in self.ranked[: last + 1]
+            for position, i in enumerate(read[: last + 1])
         ]
 
 
@@ -582,12 +678,12 @@ def draw(
     excluded = _exclusions(session, app, now, actor.id)
     eligible = [i for i in active_ids(session) if i not in excluded]
     rules = requirements(app)
-    ranked = rank(seed, eligible)
-    head = RankingHead(session, seed, ranked)
+    walk = order(ALGORITHM, seed, eligible)
+    head = Head(session, walk)
     try:
         if len(eligible) < size:
             raise Shortfall("size")
-        chosen = choose(ranked, size, rules, head)
+        chosen = choose(walk, size, rules, head)
     except Shortfall as shortfall:
         raise _refusal(shortfall.rule, rules, len(eligible), size, excluded) from None
     experts = _experts(session, [expert_id for expert_id, _ in chosen])
@@ -606,6 +702,7 @@ def draw(
         ],
         "candidate_count": len(eligible),
         "candidate_ranges": id_ranges(eligible),
+        **walk.recorded(),
         "considered": head.considered(chosen),
         "excluded": _excluded(excluded),
         "chosen": [
@@ -735,10 +832,12 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
         if not any(set(x.expert.specialties or []) & r.specialties for x in active)
     ]
     report = dict(panel.report or {})
-    ranked = rank(panel.seed, eligible)
-    head = RankingHead(session, panel.seed, ranked)
+    algorithm = panel.algorithm or RANKED
+    first_step = next_step(report)
+    walk = order(algorithm, panel.seed, eligible, first_step)
+    head = Head(session, walk)
     try:
-        chosen = choose(ranked, places, unmet, head)
+        chosen = choose(walk, places, unmet, head)
     except Shortfall as shortfall:
         rule = next((r.message for r in unmet if r.code == shortfall.rule), "")
         problem = (message("无法补充专家：满足“%(rule)s”的专家已无人可抽", rule=rule) if rule
@@ -791,6 +890,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
                 "label": review.label,
                 "meets": met,
                 "candidate_ranges": candidates,
+                **walk.recorded(),
                 "considered": walked,
             }
             for (expert_id, met), review in zip(chosen, added, strict=True)

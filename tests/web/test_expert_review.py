@@ -569,9 +569,10 @@ def test_the_draw_report_shows_the_candidates_read_and_numbers_every_candidate(
 
 
 def test_a_report_drawn_before_the_compact_form_still_shows_every_candidate(
-    client: FlaskClient, db: Session
+    client: FlaskClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = application_in(db, S.under_review, NOW)
+    monkeypatch.setattr(panels, "ALGORITHM", panels.RANKED)  # as such reports were drawn
     panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="old")
     experts = {e.id: e for e in db.scalars(select(Expert))}
     report = {k: v for k, v in panel.report.items()

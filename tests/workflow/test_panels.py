@@ -1,5 +1,6 @@
 """The panel draw: every conflict rule with its reason, the composition rules, a seed anyone can
-re-run, no partial panels, and replacements that continue the same ranking.
+re-run, no partial panels, and replacements that continue the panel's numbering of picks
+(or, for panels drawn under the earlier ranking, that ranking).
 
 The applicant of the builders is 杭州钱塘新材料股份有限公司 (钱塘区 330114, industry codes C3021
 and C2929, so divisions C30 and C29) in the Hangzhou city programme; the draw is on Monday
@@ -8,6 +9,7 @@ and C2929, so divisions C30 and C29) in the Hangzhou city programme; the draw is
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -228,39 +230,96 @@ def test_every_panel_has_the_industry_and_an_energy_or_carbon_expert(
     assert any(s & {"energy", "carbon"} for s in specialties)
 
 
+def test_picks_follow_the_documented_rule_worked_by_hand() -> None:
+    """Candidates 1 to 10, seed "公开种子-2026". Pick 1: SHA-256("公开种子-2026#1") = 221d5db6…,
+    which leaves 1 divided by 10, so position 1 (from 0): expert 2. Pick 2: 974632e1… leaves 5
+    divided by the 9 left (1, 3, 4, 5, 6, 7, …): expert 7. Pick 3: 22dc3d75… leaves 1 divided by 8
+    (1, 3, 4, 5, 6, 8, 9, 10): expert 3."""
+    picks = panels.Picks("公开种子-2026", range(1, 11))
+    assert panels.pick_key("公开种子-2026", 1).startswith("221d5db606d87d07")
+    assert int(panels.pick_key("公开种子-2026", 1), 16) % 10 == 1
+    assert picks.head(3) == [2, 7, 3]
+    assert picks.key(1) == panels.pick_key("公开种子-2026", 2)
+    # Every candidate is picked once; the order is the same whatever order the ids came in.
+    assert picks.head(20) == [2, 7, 3, 1, 8, 5, 10, 4, 9, 6]
+    assert panels.Picks("公开种子-2026", [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]).head(10) == picks.head(10)
+    # A later walk (a replacement) numbers its picks on from where the panel's walks stopped.
+    later = panels.Picks("公开种子-2026", range(1, 11), first_step=4)
+    assert later.key(0) == panels.pick_key("公开种子-2026", 4) and later.recorded() == {"first_step": 4}
+
+
+def test_the_ranking_of_earlier_draws_is_unchanged() -> None:
+    """sha256-rank/1 ranks by SHA-256("<seed>|<expert id>"): for expert 8, 11502845…, the least."""
+    assert panels.rank("公开种子-2026", range(1, 11)) == [8, 9, 6, 5, 10, 2, 4, 1, 3, 7]
+    assert panels.draw_key("公开种子-2026", 8).startswith("11502845")
+    ranking = panels.order(panels.RANKED, "公开种子-2026", range(10, 0, -1))
+    assert ranking.head(3) == [8, 9, 6] and ranking.key(0) == panels.draw_key("公开种子-2026", 8)
+    assert ranking.recorded() == {}
+    with pytest.raises(ValueError, match="unknown draw algorithm"):
+        panels.order("md5-rank/0", "s", [1])
+
+
+def recomputed(seed: str, candidates: list[int], count: int, first_step: int = 1) -> list[tuple[int, str]]:
+    """The first `count` picks, computed here from the documented rule alone."""
+    left, picked = sorted(candidates), []
+    for step in range(first_step, first_step + count):
+        key = hashlib.sha256(f"{seed}#{step}".encode()).hexdigest()
+        picked.append((left.pop(int(key, 16) % len(left)), key))
+    return picked
+
+
 def test_the_report_replays_to_the_same_panel(db: Session) -> None:
     larger_pool(db)
     app = application_in(db, S.under_review, NOW)
     panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="公开种子-2026")
     report = panel.report
-    assert (report["algorithm"], report["seed"], report["size"]) == (
-        "sha256-rank/1",
+    assert (report["algorithm"], report["seed"], report["size"], report["first_step"]) == (
+        "sha256-pick/2",
         "公开种子-2026",
         3,
+        1,
     )
-    # Every candidate's id, as runs of consecutive ids; the ranking is by SHA-256("seed|expert
-    # id"), which anyone can recompute.
+    assert panel.algorithm == "sha256-pick/2"
+    # Every candidate's id, as runs of consecutive ids.
     candidates = panels.candidate_ids(report)
     assert report["candidate_count"] == len(candidates) == len(set(candidates))
     assert panels.id_ranges(candidates) == report["candidate_ranges"]
     assert not set(candidates) & {x["expert_id"] for x in report["excluded"]}
-    ranking = panels.rank("公开种子-2026", candidates)
-    keys = [panels.draw_key("公开种子-2026", i) for i in ranking]
-    assert keys == sorted(keys)
-    # The candidates the draw read are described down to the last one taken, with their keys.
+    # The candidates the draw read, in the order picked, down to the last one taken, with keys.
     walked = report["considered"]
-    assert [c["expert_id"] for c in walked] == ranking[: len(walked)]
+    assert [(c["expert_id"], c["key"]) for c in walked] == recomputed("公开种子-2026", candidates, len(walked))
     assert walked[-1]["expert_id"] == report["chosen"][-1]["expert_id"]
-    assert [c["key"] for c in walked] == keys[: len(walked)]
     assert panels.replay(report) == [r.expert_id for r in panel.reviews]
     assert panels.reproduces(report)
     assert not panels.reproduces({**report, "seed": "另一个种子"})
+    assert not panels.reproduces({**report, "algorithm": "md5-rank/0"})
 
 
-def test_a_report_listing_every_candidate_still_replays(db: Session) -> None:
-    """Reports written before `ranking` list every candidate with name, key and specialties."""
+def ranked_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw as before sha256-pick/2, to make the panels earlier reports describe."""
+    monkeypatch.setattr(panels, "ALGORITHM", panels.RANKED)
+
+
+def test_a_panel_drawn_under_the_ranking_still_replays(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     larger_pool(db)
     app = application_in(db, S.under_review, NOW)
+    ranked_draws(monkeypatch)
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="公开种子-2026")
+    report = panel.report
+    assert report["algorithm"] == panel.algorithm == "sha256-rank/1" and "first_step" not in report
+    ranking = panels.rank("公开种子-2026", panels.candidate_ids(report))
+    walked = report["considered"]
+    assert [c["expert_id"] for c in walked] == ranking[: len(walked)]
+    assert [c["key"] for c in walked] == [panels.draw_key("公开种子-2026", i) for i in ranking[: len(walked)]]
+    assert panels.replay(report) == [r.expert_id for r in panel.reviews]
+    assert panels.reproduces(report)
+
+
+def test_a_report_listing_every_candidate_still_replays(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports written before `candidate_ranges` list every candidate with name, key and specialties."""
+    larger_pool(db)
+    app = application_in(db, S.under_review, NOW)
+    ranked_draws(monkeypatch)
     report = dict(panels.draw(db, user(db, "hz_city"), app, NOW, seed="旧报告").report)
     experts = {e.id: e for e in db.scalars(select(Expert))}
     ranking = panels.rank("旧报告", panels.candidate_ids(report))
@@ -278,6 +337,8 @@ def test_a_report_listing_every_candidate_still_replays(db: Session) -> None:
     assert panels.candidate_ids(report) == ranking
     assert panels.considered(report) == report["candidates"]
     assert panels.replay(report) == [c["expert_id"] for c in report["chosen"]]
+    assert panels.reproduces(report)
+    del report["algorithm"]  # the earliest reports name none: they are ranked
     assert panels.reproduces(report)
 
 
@@ -347,10 +408,11 @@ def test_only_the_deciding_bureau_draws(db: Session) -> None:
 # Declines and replacements ------------------------------------------------------------------
 
 
-def test_a_decline_draws_the_next_expert_from_the_same_ranking(db: Session) -> None:
+def decline_first(db: Session, seed: str) -> tuple[Panel, Review, Review]:
+    """Draw with `seed`; R1 declines with a conflict. Returns the panel, R1 and the replacement."""
     larger_pool(db)
     app = application_in(db, S.under_review, NOW)
-    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="d")
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed=seed)
     first = panel.reviews[0]
     reviews.respond(
         db, first.expert.user, first, False, NOW, "曾为该企业提供节能诊断咨询服务", conflict=True
@@ -359,22 +421,49 @@ def test_a_decline_draws_the_next_expert_from_the_same_ranking(db: Session) -> N
     assert len(panel.reviews) == 4 and panel.reviews[-1].label == "R4"
     replacement = panel.reviews[-1]
     assert replacement.expert_id not in {r.expert_id for r in panel.reviews[:3]}
-    # The replacement is the best-ranked candidate left that keeps the panel's composition.
+    # The replacement keeps the panel's composition.
     active = [
         set(r.expert.specialties) for r in panel.reviews if r.state is not ReviewState.declined
     ]
     assert any(s & {"C30", "C29"} for s in active) and any(s & {"energy", "carbon"} for s in active)
     entry = panel.report["replacements"][0]
     assert (entry["label"], entry["why"]) == ("R4", "R1谢绝：存在利益冲突")
-    # The candidates left (the panel's experts are not) ranked by the same seed, read down to
-    # the one taken.
-    left = panels.rank("d", panels.candidate_ids(entry))
-    assert not {r.expert_id for r in panel.reviews[:3]} & set(left)
-    assert [c["expert_id"] for c in entry["considered"]] == left[: len(entry["considered"])]
+    assert not {r.expert_id for r in panel.reviews[:3]} & set(panels.candidate_ids(entry))
     assert entry["considered"][-1]["expert_id"] == replacement.expert_id
+    return panel, first, replacement
+
+
+def test_a_decline_draws_the_next_expert_picking_on(db: Session) -> None:
+    panel, first, replacement = decline_first(db, "d")
+    entry = panel.report["replacements"][0]
+    # The candidates left (the panel's experts are not), picked with the seed; the picks are
+    # numbered on after the draw's own.
+    assert entry["first_step"] == len(panel.report["considered"]) + 1
+    walked = entry["considered"]
+    assert [(c["expert_id"], c["key"]) for c in walked] == recomputed(
+        "d", panels.candidate_ids(entry), len(walked), entry["first_step"])
+    assert panels.next_step(panel.report) == entry["first_step"] + len(walked)
     # The declaration is kept: the next draw for the same applicant leaves that expert out.
+    app = panel.application
     assert db.scalars(select(ConflictDeclaration)).one().uscc == app.enterprise.uscc
     assert panels.exclusions(db, app, NOW)[first.expert_id][0].rule == "declared_by_expert"
+
+
+def test_a_panel_drawn_under_the_ranking_replaces_from_the_same_ranking(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ranked_draws(monkeypatch)
+    panel, _, _ = decline_first(db, "d")
+    monkeypatch.undo()  # the panel keeps its algorithm, whatever new draws use
+    assert panel.algorithm == "sha256-rank/1"
+    second = panel.reviews[1]
+    reviews.respond(db, second.expert.user, second, False, NOW, "出差")
+    assert [r["label"] for r in panel.report["replacements"]] == ["R4", "R5"]
+    for entry in panel.report["replacements"]:
+        # The candidates left, ranked by the same seed, read down to the one taken.
+        left = panels.rank("d", panels.candidate_ids(entry))
+        assert "first_step" not in entry
+        assert [c["expert_id"] for c in entry["considered"]] == left[: len(entry["considered"])]
 
 
 def test_the_only_expert_of_the_industry_declining_is_replaced_by_another(db: Session) -> None:
