@@ -164,7 +164,6 @@ class Panel(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     size: Mapped[int]
     seed: Mapped[str] = mapped_column(String(64))
-    excluded: Mapped[list[Any]] = mapped_column(default=list)
     drawn_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
     algorithm: Mapped[str] = mapped_column(String(32), default="")

@@ -719,7 +719,6 @@ def draw(
         drawn_by_id=actor.id,
         drawn_at=now,
         algorithm=ALGORITHM,
-        excluded=report["excluded"],
         report=report,
     )
     session.add(panel)

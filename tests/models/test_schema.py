@@ -1,15 +1,26 @@
 """The migrations build exactly the models' schema, and the invariants hold in the database."""
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from models import Application, Base, Jurisdiction
+from models import Application, Base, Expert, Jurisdiction
 from models.enums import ApplicationState, DesignationState
+from models.schema import alembic_config
+from tests.builders import application_in, user
+from tests.conftest import BACKENDS, fresh_database
+from workflow import panels
 
 
 def test_migrations_match_the_models(engine) -> None:
@@ -58,3 +69,36 @@ def test_reference_jurisdictions_form_a_tree(db) -> None:
     assert rows["340881"].name == "桐城市" and rows["340881"].parent.parent.code == "340000"
     assert rows["330100"].bureau_name == "杭州市经济和信息化局"
     assert rows["330000"].bureau_name == "浙江省经济和信息化厅"
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with fresh_database(request.param, tmp_path) as engine:
+        yield engine
+
+
+def migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    with engine.begin() as connection:
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def test_going_back_before_0009_gives_each_panel_its_list_of_excluded_experts_again(fresh_engine: Engine) -> None:
+    now = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    with Session(fresh_engine) as session:
+        app = application_in(session, ApplicationState.under_review, now)
+        session.scalars(select(Expert).where(Expert.name == "李晓梅")).one().employer_uscc = app.enterprise.uscc
+        panel = panels.draw(session, user(session, "hz_city"), app, now, seed="0009")
+        panel_id, excluded = panel.id, panel.report["excluded"]
+        session.commit()
+    assert [x["expert"] for x in excluded] == ["李晓梅"]
+    migrate(fresh_engine, command.downgrade, "0008")
+    with fresh_engine.connect() as connection:
+        kept = connection.scalar(text("SELECT excluded FROM panels WHERE id = :id"), {"id": panel_id})
+    assert (json.loads(kept) if isinstance(kept, str) else kept) == excluded
+    migrate(fresh_engine, command.upgrade, "head")
+    with fresh_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert connection.scalar(text("SELECT report FROM panels WHERE id = :id"), {"id": panel_id})

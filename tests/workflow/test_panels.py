@@ -73,7 +73,7 @@ def expert(db: Session, name: str) -> Expert:
 
 
 def reasons_of(panel: Panel) -> dict[str, tuple[str, str]]:
-    return {x["expert"]: (x["rule"], x["reason"]) for x in panel.excluded}
+    return {x["expert"]: (x["rule"], x["reason"]) for x in panel.report["excluded"]}
 
 
 # Every exclusion rule, with the reason the draw report gives --------------------------------

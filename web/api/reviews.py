@@ -109,7 +109,7 @@ def draw_panel(application_id: int) -> Any:
             ],
             "excluded": [
                 {"expert": x["expert"], "rule": x["rule"], "reason": x["reason"]}
-                for x in panel.excluded
+                for x in panel.report["excluded"]
             ],
         }
     ), 201
