@@ -410,10 +410,10 @@ class Builder:
         for panel_id, (app_id, programme, state, drawn) in zip(self.ids("panels", len(wanted)), wanted):
             experts = self.random.sample(self.expert_ids, 3)
             seed = f"{app_id:x}{self.random.getrandbits(32):08x}"
-            report = {"algorithm": "sha256-rank-v1", "seed": seed, "size": 3, "drawn_at": drawn.isoformat(),
-                      "chosen": [{"expert_id": e, "label": f"R{n}"} for n, e in enumerate(experts, 1)]}
-            panel_rows.append((panel_id, app_id, 3, seed, "[]", self.result.staff[programme["jurisdiction_code"]],
-                               drawn, "sha256-rank-v1", as_json(report), None, None, "", 1))
+            report = {"algorithm": "sha256-pick/2", "seed": seed, "size": 3, "drawn_at": drawn.isoformat(),
+                      "excluded": [], "chosen": [{"expert_id": e, "label": f"R{n}"} for n, e in enumerate(experts, 1)]}
+            panel_rows.append((panel_id, app_id, 3, seed, self.result.staff[programme["jurisdiction_code"]],
+                               drawn, "sha256-pick/2", as_json(report), None, None, "", 1))
             open_review = state in (S.under_review, S.awaiting_clarification)
             for number, (review_id, expert_id) in enumerate(zip(self.ids("reviews", 3), experts), 1):
                 total = round(80 + self.random.uniform(0, 15), 1)
@@ -425,7 +425,7 @@ class Builder:
                     None if open_review else total, "", drawn, drawn + timedelta(days=1),
                     None if open_review else drawn + timedelta(days=8), drawn + timedelta(days=3),
                     drawn + timedelta(days=14), None, 1 if open_review else 3))
-        copy(connection, "panels", ("id", "application_id", "size", "seed", "excluded", "drawn_by_id", "drawn_at",
+        copy(connection, "panels", ("id", "application_id", "size", "seed", "drawn_by_id", "drawn_at",
                                     "algorithm", "report", "divergence", "discussion", "discussion_conclusion",
                                     "version"), panel_rows)
         copy(connection, "reviews", ("id", "panel_id", "application_id", "expert_id", "label", "state", "scores",
