@@ -122,8 +122,11 @@ def parse(output: str) -> Load:
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     if not (latency and rate and total and p99):
         raise RuntimeError(f"could not read wrk's output:\n{output}")
-    return Load(float(rate.group(1)), _ms(latency.group(1)), _ms(p99.group(1)), int(total.group(1)),
-                int(errors.group(1)) if errors else 0)
+    try:
+        return Load(float(rate.group(1)), _ms(latency.group(1)), _ms(p99.group(1)), int(total.group(1)),
+                    int(errors.group(1)) if errors else 0)
+    except RuntimeError as problem:
+        raise RuntimeError(f"{problem}, in:\n{output}") from None
 
 
 def median_latency_ms(url: str, headers: dict[str, str], times: int = 30) -> float:
