@@ -5,7 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, enum_column, utcnow
@@ -66,6 +66,18 @@ class Expert(Base):
         ends = self.unavailable_until or date.max
         return starts <= day <= ends
 
+
+
+# What a panel draw looks experts up by (workflow/panels.py `_suspects`): each conflict rule by an
+# index of its own. The few experts with a period of unavailability, or with former employers
+# listed, are indexed alone.
+UNAVAILABLE_SOMETIME = Expert.unavailable_from.is_not(None) | Expert.unavailable_until.is_not(None)
+LISTS_FORMER_EMPLOYERS = text("CAST(experts.former_employers AS TEXT) <> '[]'")
+Index("ix_experts_name", Expert.name)
+Index("ix_experts_open_reviews", Expert.open_reviews)
+Index("ix_experts_unavailable", Expert.id, postgresql_where=UNAVAILABLE_SOMETIME, sqlite_where=UNAVAILABLE_SOMETIME)
+Index("ix_experts_former_employers", Expert.id, postgresql_where=LISTS_FORMER_EMPLOYERS,
+      sqlite_where=LISTS_FORMER_EMPLOYERS)
 
 class ConflictSource(StrEnum):
     expert = "expert"  # 专家本人申报

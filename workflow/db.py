@@ -200,6 +200,32 @@ def _like_any_postgresql(element: _LikeAny, compiler: SQLCompiler, **kw: Any) ->
     return f"{compiler.process(expression, **kw)} LIKE ANY ({compiler.process(patterns, **kw)})"
 
 
+class _Among(FunctionElement[bool]):
+    type = Boolean()
+    inherit_cache = True
+    name = "among"
+
+
+def among(column: Any, query: Any) -> Any:
+    """`column` holds one of the values `query` (a select or a union of selects of one column)
+    returns. On PostgreSQL the query is run first, as an array (`= ANY (ARRAY(...))`): the outer
+    query's planner then looks a short list up by index rather than joining it with a scan of
+    the whole table, as it would for `IN (...)`."""
+    return _Among(column, query.scalar_subquery())
+
+
+@compiles(_Among)
+def _among(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    column, query = element.clauses
+    return f"{compiler.process(column, **kw)} IN {compiler.process(query, **kw)}"
+
+
+@compiles(_Among, "postgresql")
+def _among_postgresql(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    column, query = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY (ARRAY{compiler.process(query, **kw)})"
+
+
 def like_escaped(text: str) -> str:
     """`text` as it stands in a LIKE pattern (backslash, PostgreSQL's default escape)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

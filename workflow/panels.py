@@ -37,15 +37,14 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, Row, Select, Text, bindparam, cast, func, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Date, DateTime, Integer, Row, Select, Text, bindparam, cast, func, select, union
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
 from evaluators.messages import Day, Joined, encode, joined, message
 from models import Application, Expert, Panel, Review
 from models.enums import ApplicationState, ReviewState, Role, Tier
-from models.experts import ConflictDeclaration, ConflictSource
+from models.experts import LISTS_FORMER_EMPLOYERS, UNAVAILABLE_SOMETIME, ConflictDeclaration, ConflictSource
 from models.schema import reference_rows
 from workflow import audit, db, notices, notifications, permissions
 from workflow.actors import Actor, is_role
@@ -234,7 +233,8 @@ def active_ids(session: Session) -> list[int]:
 
 
 _ACTIVE_IDS = select(Expert.id).where(Expert.active.is_(True)).order_by(Expert.id)
-_ACTIVE_IDS_ARRAY = select(func.array_agg(aggregate_order_by(Expert.id, Expert.id))).where(Expert.active.is_(True))
+# ARRAY(SELECT ...) reads the ids in order from the primary key's index, without sorting them.
+_ACTIVE_IDS_ARRAY = select(func.array(_ACTIVE_IDS.scalar_subquery()))
 
 
 def _experts(session: Session, ids: Iterable[int]) -> dict[int, Expert]:
@@ -272,6 +272,7 @@ def _exclusions(
     county = enterprise.jurisdiction_code if programme.tier in LOCAL_TIERS else None
     found: dict[int, tuple[str, list[Exclusion]]] = {}
     at_cap: dict[int, Exclusion] = {}  # open reviews → the reason, one for all the experts with as many
+    load_cap = programme.review_load_cap
     suspects = session.execute(_suspects(), {
         "today": today,
         "usccs": sorted(set(units) | {d.uscc for d in declared if d.source is ConflictSource.applicant and d.uscc}),
@@ -279,7 +280,7 @@ def _exclusions(
         "names": sorted({d.person_name for d in declared if d.source is ConflictSource.applicant and d.person_name}),
         "formerly": [f"%{db.like_escaped(uscc.lower())}%" for uscc in units],
         "enterprise_id": enterprise.id, "application_id": app.id,
-        "since": datetime.combine(since, time(), CHINA), "load_cap": programme.review_load_cap,
+        "since": datetime.combine(since, time(), CHINA), "load_cap": load_cap,
         "drawn_by": drawn_by_id, "county": county,
     })
     for expert in suspects:
@@ -308,20 +309,23 @@ def _exclusions(
                 rules.append(Exclusion("declared_by_applicant", message(
                     "申报单位申请回避：%(reason)s", reason=d.reason or message("未说明"))))
         if expert.recent:
-            rules.append(Exclusion("recent_review", message("近3年内评审过该申报单位")))
+            rules.append(_RECENT_REVIEW)
         if county is not None and expert.jurisdiction_code == county:
-            rules.append(Exclusion("same_county", message("与申报单位同属一个区县（市级及以下批次回避）")))
-        if expert.open_reviews >= programme.review_load_cap:
+            rules.append(_SAME_COUNTY)
+        if expert.open_reviews >= load_cap:
             if expert.open_reviews not in at_cap:
                 at_cap[expert.open_reviews] = Exclusion("load_cap", message(
-                    "在审评审任务%(open)s项，已达本批次每人%(cap)s项的上限",
-                    open=expert.open_reviews, cap=programme.review_load_cap))
+                    "在审评审任务%(open)s项，已达本批次每人%(cap)s项的上限", open=expert.open_reviews, cap=load_cap))
             rules.append(at_cap[expert.open_reviews])
         if drawn_by_id is not None and expert.user_id == drawn_by_id:
             rules.append(Exclusion("drawer", message("为抽取专家组的工作人员本人")))
         if rules:
             found[expert.id] = (expert.name, rules)
     return found
+
+
+_RECENT_REVIEW = Exclusion("recent_review", message("近3年内评审过该申报单位"))
+_SAME_COUNTY = Exclusion("same_county", message("与申报单位同属一个区县（市级及以下批次回避）"))
 
 
 @cache
@@ -346,13 +350,9 @@ def _suspects() -> Select[Any]:
     """The active experts some conflict rule may apply to, with what the rules read: a superset
     of the excluded ones (a former employer is matched in the stored text, then checked). Built
     once, with every value a parameter (lists as one array each), so PostgreSQL plans it once
-    per connection."""
+    per connection. Each rule finds its experts by an index of its own; the experts found are
+    then read by id, so the pool is not scanned."""
     today = bindparam("today", type_=Date())
-    unavailable = (
-        (Expert.unavailable_from.is_not(None) | Expert.unavailable_until.is_not(None))
-        & (Expert.unavailable_from.is_(None) | (Expert.unavailable_from <= today))
-        & (Expert.unavailable_until.is_(None) | (Expert.unavailable_until >= today))
-    )
     recent = (
         select(Review.expert_id)
         .join(Application, Review.application_id == Application.id)
@@ -363,19 +363,28 @@ def _suspects() -> Select[Any]:
             Review.invited_at >= bindparam("since", type_=DateTime(timezone=True)),
         )
     )
-    is_recent = Expert.id.in_(recent)
-    # Most experts list no former employer: their "[]" is not searched.
     former = cast(Expert.former_employers, Text)
-    conditions = [unavailable, db.one_of(Expert.employer_uscc, bindparam("usccs")),
-                  db.one_of(Expert.id, bindparam("ids")), db.one_of(Expert.name, bindparam("names")),
-                  is_recent, Expert.open_reviews >= bindparam("load_cap"),
-                  (former != "[]") & db.like_any(func.lower(former), bindparam("formerly")),
-                  Expert.user_id == bindparam("drawn_by"), Expert.jurisdiction_code == bindparam("county")]
+    found = union(
+        select(Expert.id).where(
+            UNAVAILABLE_SOMETIME,
+            Expert.unavailable_from.is_(None) | (Expert.unavailable_from <= today),
+            Expert.unavailable_until.is_(None) | (Expert.unavailable_until >= today),
+        ),
+        select(Expert.id).where(db.one_of(Expert.employer_uscc, bindparam("usccs"))),
+        select(Expert.id).where(db.one_of(Expert.id, bindparam("ids"))),
+        select(Expert.id).where(db.one_of(Expert.name, bindparam("names"))),
+        recent,
+        select(Expert.id).where(Expert.open_reviews >= bindparam("load_cap")),
+        # Most experts list no former employer: their "[]" is not searched.
+        select(Expert.id).where(LISTS_FORMER_EMPLOYERS, db.like_any(func.lower(former), bindparam("formerly"))),
+        select(Expert.id).where(Expert.user_id == bindparam("drawn_by")),
+        select(Expert.id).where(Expert.jurisdiction_code == bindparam("county")),
+    )
     return (
         select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc, Expert.former_employers,
                Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until,
-               is_recent.label("recent"), Expert.open_reviews)
-        .where(Expert.active.is_(True), or_(*conditions))
+               Expert.id.in_(recent).label("recent"), Expert.open_reviews)
+        .where(Expert.active.is_(True), db.among(Expert.id, found))
         .order_by(Expert.id)
     )
 
@@ -603,10 +612,10 @@ _HEAD = select(Expert.id, Expert.name, Expert.specialties).where(db.one_of(Exper
 
 class Head(Mapping[int, list[str]]):
     """expert id → specialties for the head of a walk's order, read from the database as
-    `choose` walks down it: the first 64, then as many again as read so far, so a walk that
+    `choose` walks down it: the first 32, then as many again as read so far, so a walk that
     stops early reads a few rows and one that runs to the end a few queries."""
 
-    FIRST_BATCH = 64
+    FIRST_BATCH = 32
 
     def __init__(self, session: Session, walk: Order) -> None:
         self.session, self.walk = session, walk
