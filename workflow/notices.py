@@ -94,9 +94,9 @@ def open_notice(session: Session, actor: Actor, apps: Sequence[Application], now
 
 def calendar_overrides(session: Session, start: date) -> dict[date, bool]:
     """The admin's calendar corrections from `start` on (a notice lasts weeks, not years)."""
-    rows = session.scalars(select(CalendarDay).where(CalendarDay.day >= start,
-                                                     CalendarDay.day <= start + timedelta(days=120)))
-    return {row.day: row.working for row in rows}
+    rows = session.execute(select(CalendarDay.day, CalendarDay.working).where(
+        CalendarDay.day >= start, CalendarDay.day <= start + timedelta(days=120)))
+    return {day: working for day, working in rows}
 
 
 def set_calendar_day(session: Session, actor: Actor, day: date, working: bool, note: str) -> CalendarDay:

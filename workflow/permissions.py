@@ -47,7 +47,7 @@ def _staff_at(actor: Actor, code: str | None) -> bool:
 
 
 def _on_panel(actor: Actor, app: Application, *, accepted: bool = False) -> bool:
-    if not isinstance(actor, User) or actor.expert is None or app.panel is None:
+    if not isinstance(actor, User) or app.panel is None or actor.expert is None:
         return False
     wanted = {ReviewState.accepted, ReviewState.submitted} if accepted else {
         ReviewState.invited, ReviewState.accepted, ReviewState.submitted}
