@@ -144,8 +144,9 @@ class EvidenceFile(Base):
 class Panel(Base):
     """The expert panel drawn for one application, with the report that reproduces and explains it.
 
-    `report` holds the draw (algorithm, seed, ranked candidates, exclusions with their reasons,
-    the rules each chosen expert meets), every replacement, and the aggregation of the scores.
+    `report` holds the draw (algorithm, seed, candidates, those read in order, the excluded experts
+    with their reasons, the rules each chosen expert meets), every replacement, and the
+    aggregation of the scores.
     """
 
     __tablename__ = "panels"

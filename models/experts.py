@@ -67,7 +67,6 @@ class Expert(Base):
         return starts <= day <= ends
 
 
-
 # What a panel draw looks experts up by (workflow/panels.py `_suspects`): each conflict rule by an
 # index of its own. The few experts with a period of unavailability, or with former employers
 # listed, are indexed alone.
@@ -78,6 +77,7 @@ Index("ix_experts_open_reviews", Expert.open_reviews)
 Index("ix_experts_unavailable", Expert.id, postgresql_where=UNAVAILABLE_SOMETIME, sqlite_where=UNAVAILABLE_SOMETIME)
 Index("ix_experts_former_employers", Expert.id, postgresql_where=LISTS_FORMER_EMPLOYERS,
       sqlite_where=LISTS_FORMER_EMPLOYERS)
+
 
 class ConflictSource(StrEnum):
     expert = "expert"  # 专家本人申报
