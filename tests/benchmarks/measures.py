@@ -399,14 +399,11 @@ def panel_draw(bench: Bench, pages: dict[str, float]) -> dict[str, Any]:
 
     pool = bench.count(5000, 50)
     drawn = bench.data.drawable[:24]
-    with unit_of_work(bench.factory) as session:
-        tokens = {}
-        for app_id in drawn:
-            code = session.get(Application, app_id).programme.jurisdiction_code
-            if code not in tokens:
-                tokens[code] = accounts.issue_token(session, staff_user(session, code), now(), label="bench")
-        auth = {app_id: {"Authorization": f"Bearer {tokens[session.get(Application, app_id).programme.jurisdiction_code]}"}
-                for app_id in drawn}
+    with unit_of_work(bench.factory) as session:  # a token of each deciding bureau's staff member
+        codes = {app_id: session.get(Application, app_id).programme.jurisdiction_code for app_id in drawn}
+        tokens = {code: accounts.issue_token(session, staff_user(session, code), now(), label="bench")
+                  for code in set(codes.values())}
+    auth = {app_id: {"Authorization": f"Bearer {tokens[code]}"} for app_id, code in codes.items()}
     draws, page_requests = [], []
     with serving.gunicorn("web.wsgi:app", bench.env) as base, bench.factory() as session:
         connection = session.connection().connection.driver_connection
