@@ -16,8 +16,9 @@ The draw (algorithm `sha256-pick/2`):
 
 The report records the seed, the rules, every candidate's id as runs of consecutive ids
 (`candidate_ranges`: [[1, 1990], [1992, 5000]] for all but expert 1991), the candidates the walk
-read, with name, key and specialties (`considered`), and every excluded expert with the reasons:
-enough to re-run the draw (`replay`) from the report alone.
+read, with name, key and specialties (`considered`), and every excluded expert with the reasons,
+kept once for all the experts excluded for the same reasons (`exclusions`; `shown` gives each
+expert a line of their own): enough to re-run the draw (`replay`) from the report alone.
 
 Panels drawn before `sha256-pick/2` used `sha256-rank/1`: every candidate ranked by the key
 SHA-256("<seed>|<expert id>"), a replacement continuing the same ranking. Their reports replay,
@@ -713,7 +714,7 @@ def draw(
         "candidate_ranges": id_ranges(eligible),
         **walk.recorded(),
         "considered": head.considered(chosen),
-        "excluded": _excluded(excluded),
+        "exclusions": _exclusions_kept(excluded),
         "chosen": [
             {"expert_id": expert_id, "expert": head.name(expert_id), "label": label, "meets": met}
             for (expert_id, met), label in zip(chosen, labels, strict=True)
@@ -737,14 +738,40 @@ def draw(
     return panel
 
 
-def _excluded(excluded: Mapping[int, tuple[str, list[Exclusion]]]) -> list[dict[str, Any]]:
-    """The excluded experts as the report keeps them: each reason in Chinese and as messages."""
-    found = []
+def _exclusions_kept(excluded: Mapping[int, tuple[str, list[Exclusion]]]) -> list[dict[str, Any]]:
+    """The excluded experts as a report keeps them: one entry for each set of reasons, in
+    Chinese and as messages, with the experts it kept off the panel, [id, name] in id order.
+    Most of a large pool's exclusions share their reasons (the same county, the load cap), so
+    the report is a few kilobytes rather than a line per expert."""
+    kept: dict[tuple[Exclusion, ...], dict[str, Any]] = {}
     for expert_id, (name, rules) in excluded.items():
-        reason = rules[0].reason if len(rules) == 1 else joined([x.reason for x in rules], "；")
-        found.append({"expert_id": expert_id, "expert": name, "rule": rules[0].rule,
-                      "rules": [x.rule for x in rules], "reason": reason, "reason_messages": encode(reason)})
-    return found
+        entry = kept.get(key := tuple(rules))
+        if entry is None:
+            reason = rules[0].reason if len(rules) == 1 else joined([x.reason for x in rules], "；")
+            entry = kept[key] = {"rules": [x.rule for x in rules], "reason": reason,
+                                 "reason_messages": encode(reason), "experts": []}
+        entry["experts"].append([expert_id, name])
+    return list(kept.values())
+
+
+def excluded_experts(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The experts a draw (or a replacement's vacancy) excluded, one line each in id order:
+    expert id, name, the first rule and every rule, the reason in Chinese and as messages."""
+    return sorted(
+        ({"expert_id": expert_id, "expert": name, "rule": entry["rules"][0], "rules": entry["rules"],
+          "reason": entry["reason"], "reason_messages": entry.get("reason_messages", [])}
+         for entry in record.get("exclusions") or [] for expert_id, name in entry["experts"]),
+        key=lambda line: line["expert_id"],
+    )
+
+
+def shown(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A report as its readers see it (the panel page, the API): the excluded experts a line
+    each (`excluded`), in the draw and in each vacancy."""
+    def lines(record: Mapping[str, Any]) -> dict[str, Any]:
+        return {**{k: v for k, v in record.items() if k != "exclusions"}, "excluded": excluded_experts(record)}
+
+    return {**lines(report), **({"vacancies": [lines(v) for v in report["vacancies"]]} if report.get("vacancies") else {})}
 
 
 def _refusal(
@@ -858,7 +885,7 @@ def replace(session: Session, panel: Panel, now: datetime, why: str) -> list[Rev
             "rule": shortfall.rule,
             "message": problem,
             "message_messages": encode(problem),
-            "excluded": _excluded(excluded),
+            "exclusions": _exclusions_kept(excluded),
         }
         if not report.get("vacancies") or report["vacancies"][-1]["message"] != problem:
             report["vacancies"] = [*report.get("vacancies", []), vacancy]

@@ -411,7 +411,7 @@ class Builder:
             experts = self.random.sample(self.expert_ids, 3)
             seed = f"{app_id:x}{self.random.getrandbits(32):08x}"
             report = {"algorithm": "sha256-pick/2", "seed": seed, "size": 3, "drawn_at": drawn.isoformat(),
-                      "excluded": [], "chosen": [{"expert_id": e, "label": f"R{n}"} for n, e in enumerate(experts, 1)]}
+                      "exclusions": [], "chosen": [{"expert_id": e, "label": f"R{n}"} for n, e in enumerate(experts, 1)]}
             panel_rows.append((panel_id, app_id, 3, seed, self.result.staff[programme["jurisdiction_code"]],
                                drawn, "sha256-pick/2", as_json(report), None, None, "", 1))
             open_review = state in (S.under_review, S.awaiting_clarification)

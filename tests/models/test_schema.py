@@ -90,7 +90,7 @@ def test_going_back_before_0009_gives_each_panel_its_list_of_excluded_experts_ag
         app = application_in(session, ApplicationState.under_review, now)
         session.scalars(select(Expert).where(Expert.name == "李晓梅")).one().employer_uscc = app.enterprise.uscc
         panel = panels.draw(session, user(session, "hz_city"), app, now, seed="0009")
-        panel_id, excluded = panel.id, panel.report["excluded"]
+        panel_id, excluded = panel.id, panels.excluded_experts(panel.report)
         session.commit()
     assert [x["expert"] for x in excluded] == ["李晓梅"]
     migrate(fresh_engine, command.downgrade, "0008")
@@ -102,3 +102,34 @@ def test_going_back_before_0009_gives_each_panel_its_list_of_excluded_experts_ag
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         assert connection.scalar(text("SELECT report FROM panels WHERE id = :id"), {"id": panel_id})
+
+
+def test_going_back_before_0011_writes_a_line_for_each_excluded_expert_and_forward_again_groups_them(
+    fresh_engine: Engine,
+) -> None:
+    now = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    with Session(fresh_engine) as session:
+        app = application_in(session, ApplicationState.under_review, now)
+        for name in ("李晓梅", "周强"):  # two employees of the applicant: one reason for both
+            session.scalars(select(Expert).where(Expert.name == name)).one().employer_uscc = app.enterprise.uscc
+        panel = panels.draw(session, user(session, "hz_city"), app, now, seed="0011")
+        # a vacancy recorded by a replacement keeps its excluded experts the same way
+        panel.report = {**panel.report, "vacancies": [{"message": "无法补充专家", "places": 1,
+                                                       "exclusions": panel.report["exclusions"]}]}
+        panel_id, report = panel.id, panel.report
+        ids = sorted(session.scalars(select(Expert.id).where(Expert.name.in_(["李晓梅", "周强"]))))
+        session.commit()
+    assert [(e["rules"], [i for i, _ in e["experts"]]) for e in report["exclusions"]] == [(["employer"], ids)]
+    lines = panels.excluded_experts(report)
+    assert [(x["expert_id"], x["rule"], x["reason"]) for x in lines] == [(i, "employer", "任职于申报单位") for i in ids]
+
+    def stored() -> dict:
+        with fresh_engine.connect() as connection:
+            kept = connection.scalar(text("SELECT report FROM panels WHERE id = :id"), {"id": panel_id})
+        return json.loads(kept) if isinstance(kept, str) else kept
+
+    migrate(fresh_engine, command.downgrade, "0010")
+    before = stored()
+    assert "exclusions" not in before and before["excluded"] == before["vacancies"][0]["excluded"] == lines
+    migrate(fresh_engine, command.upgrade, "head")
+    assert stored() == json.loads(json.dumps(report))

@@ -181,7 +181,7 @@ def test_the_draw_report_reads_in_english(client, db) -> None:
     english = page(client, f"/applications/{app.id}", "en")
     assert untranslated(english) == ("en", [])
     assert f"{first.label} Declined: conflict of interest" in english
-    excluded = panel.report["excluded"]
+    excluded = panels.excluded_experts(panel.report)
     assert {x["expert_id"] for x in excluded} >= {employed.id, formerly.id}
     assert "Works for the applicant" in english
     # the former employment ended 2025-06-30, within 3 years of the draw

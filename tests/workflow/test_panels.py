@@ -73,7 +73,7 @@ def expert(db: Session, name: str) -> Expert:
 
 
 def reasons_of(panel: Panel) -> dict[str, tuple[str, str]]:
-    return {x["expert"]: (x["rule"], x["reason"]) for x in panel.report["excluded"]}
+    return {x["expert"]: (x["rule"], x["reason"]) for x in panels.excluded_experts(panel.report)}
 
 
 # Every exclusion rule, with the reason the draw report gives --------------------------------
@@ -284,7 +284,7 @@ def test_the_report_replays_to_the_same_panel(db: Session) -> None:
     candidates = panels.candidate_ids(report)
     assert report["candidate_count"] == len(candidates) == len(set(candidates))
     assert panels.id_ranges(candidates) == report["candidate_ranges"]
-    assert not set(candidates) & {x["expert_id"] for x in report["excluded"]}
+    assert not set(candidates) & {x["expert_id"] for x in panels.excluded_experts(report)}
     # The candidates the draw read, in the order picked, down to the last one taken, with keys.
     walked = report["considered"]
     assert [(c["expert_id"], c["key"]) for c in walked] == recomputed("公开种子-2026", candidates, len(walked))

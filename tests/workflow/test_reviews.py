@@ -290,7 +290,7 @@ def test_the_staff_member_who_draws_is_not_drawn(db: Session) -> None:
     db.flush()
     db.expire(city)
     panel = panels.draw(db, city, app, NOW, seed="drawer")
-    assert {x["expert"]: x["reason"] for x in panel.report["excluded"]}[
+    assert {x["expert"]: x["reason"] for x in panels.excluded_experts(panel.report)}[
         "冯雪"
     ] == "为抽取专家组的工作人员本人"
 

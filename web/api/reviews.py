@@ -109,7 +109,7 @@ def draw_panel(application_id: int) -> Any:
             ],
             "excluded": [
                 {"expert": x["expert"], "rule": x["rule"], "reason": x["reason"]}
-                for x in panel.report["excluded"]
+                for x in panels.excluded_experts(panel.report)
             ],
         }
     ), 201
