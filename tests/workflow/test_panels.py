@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -505,6 +507,25 @@ def test_ids_are_recorded_as_runs_of_consecutive_ids() -> None:
     assert panels.id_ranges([5, 1, 2, 3, 9, 10]) == [[1, 3], [5, 5], [9, 10]]
     assert panels.candidate_ids({"candidate_ranges": [[1, 3], [5, 5], [9, 10]]}) == [1, 2, 3, 5, 9, 10]
     assert panels.id_ranges([]) == []
+    # the pool less the experts left out, cut where each one falls
+    assert panels.ranges_without([1, 2, 3, 4, 5, 9, 10], {1, 3, 10, 77}) == [[2, 2], [4, 5], [9, 9]]
+    assert panels.ranges_without([1, 2], {1, 2}) == []
+
+
+def runs_one_by_one(ids: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
+
+
+@given(st.sets(st.integers(1, 300)), st.sets(st.integers(1, 300)))
+def test_runs_are_the_same_however_they_are_found(ids: set[int], left_out: set[int]) -> None:
+    assert panels.id_ranges(ids) == runs_one_by_one(list(ids))
+    assert panels.ranges_without(sorted(ids), left_out) == runs_one_by_one(list(ids - left_out))
 
 
 def test_specialties_are_divisions_or_fields() -> None:
