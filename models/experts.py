@@ -72,6 +72,8 @@ class Expert(Base):
 # listed, are indexed alone.
 UNAVAILABLE_SOMETIME = Expert.unavailable_from.is_not(None) | Expert.unavailable_until.is_not(None)
 LISTS_FORMER_EMPLOYERS = text("CAST(experts.former_employers AS TEXT) <> '[]'")
+# The pool a panel is drawn from, read in id order from the index alone (an index-only scan).
+Index("ix_experts_active", Expert.id, postgresql_where=Expert.active.is_(True), sqlite_where=Expert.active.is_(True))
 Index("ix_experts_name", Expert.name)
 Index("ix_experts_open_reviews", Expert.open_reviews)
 Index("ix_experts_unavailable", Expert.id, postgresql_where=UNAVAILABLE_SOMETIME, sqlite_where=UNAVAILABLE_SOMETIME)
