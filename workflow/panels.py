@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, Row, Select, Text, bindparam, cast, func, select, union
+from sqlalchemy import Date, DateTime, Integer, Select, Text, bindparam, cast, func, select, union
 from sqlalchemy.orm import Session, joinedload
 
 import evaluators
