@@ -4,8 +4,9 @@ The transition log and the audit log are hash chains: every row stores the hash 
 before it (`prev_hash`) and its own `hash`, the SHA-256 of a canonical JSON of its content
 together with `prev_hash`. A changed, inserted or deleted row breaks the chain at that row
 (`greencert audit verify`). The hashes are computed under one lock as the rows are written: by
-`append_row` for the rows the state machines write at once, and when a session flushes new rows
-for any other, so no writer can add a row that skips the chain.
+`append_row` for the rows the state machines write at once (on PostgreSQL by a function in the
+database, migration 0013), and when a session flushes new rows for any other, so no writer can
+add a row that skips the chain.
 """
 from __future__ import annotations
 
@@ -34,12 +35,27 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _document(content: dict[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def chain_hash(fields: tuple[str, ...], values: Mapping[str, Any], prev_hash: str) -> str:
     """SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8) of the content and prev_hash."""
     content = {name: _canonical(values[name]) for name in fields}
     content["prev_hash"] = prev_hash
-    document = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_document(content).encode("utf-8")).hexdigest()
+
+
+def chain_halves(fields: tuple[str, ...], values: Mapping[str, Any]) -> tuple[str, str]:
+    """The canonical document of `chain_hash` in two halves around the value of prev_hash, for
+    the database to join with the tail it reads under the lock: before + prev_hash + after is
+    the document (a hash has only hexadecimal digits, which JSON writes as they are)."""
+    content = {name: _canonical(values[name]) for name in fields}
+    lower = {name: value for name, value in content.items() if name < "prev_hash"}
+    upper = {name: value for name, value in content.items() if name > "prev_hash"}
+    before = (_document(lower)[:-1] + "," if lower else "{") + '"prev_hash":"'
+    after = '"' + ("," + _document(upper)[1:] if upper else "}")
+    return before, after
 
 
 class Chained:
@@ -47,6 +63,7 @@ class Chained:
 
     chain_fields: ClassVar[tuple[str, ...]]
     chain_defaults: ClassVar[dict[str, Any]]
+    append_function: ClassVar[str | None] = None  # PostgreSQL's one-call append (`append_row`)
 
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
@@ -69,6 +86,7 @@ class TransitionLog(Chained, Base):
         "entity", "entity_id", "trigger", "from_state", "to_state", "actor_id", "actor_label", "reason",
         "details", "at")
     chain_defaults: ClassVar[dict[str, Any]] = {"reason": "", "details": dict, "at": utcnow}
+    append_function: ClassVar[str | None] = "transition_log_append"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entity: Mapped[str] = mapped_column(String(32))
@@ -153,11 +171,20 @@ def locked_tail(connection: Any, table: Table) -> str:
 
 def append_row(session: Session, model: type[Chained], values: dict[str, Any]) -> str:
     """Write one row of a chain at once, sealed onto the chain's tail under the lock: one INSERT
-    and no object for the flush to track. The state machines write their log rows so."""
+    and no object for the flush to track. The state machines write their log rows so.
+
+    On PostgreSQL a chain with a function of its own (`append_function`, migration 0013) is
+    written by one call of it, one round trip: it takes the lock, reads the tail, hashes the
+    document the caller sent around it and inserts the row."""
     row = {name: default() if callable(default) else default
            for name, default in model.chain_defaults.items() if values.get(name) is None}
     row.update((name, value) for name, value in values.items() if value is not None or name not in row)
     connection = session.connection()
+    if model.append_function and connection.dialect.name == "postgresql":
+        sql, conversions = _append_call(model, connection.dialect)
+        before, after = chain_halves(model.chain_fields, row)
+        arguments = [convert(row[key]) if convert else row[key] for key, convert in conversions]
+        return connection.exec_driver_sql(sql, (*arguments, before, after)).scalar_one()
     row["prev_hash"] = locked_tail(connection, model.__table__)
     row["hash"] = chain_hash(model.chain_fields, row, row["prev_hash"])
     sql, conversions = _insert(model.__table__, connection.dialect)
@@ -178,6 +205,17 @@ def _insert(table: Table, dialect: Any) -> tuple[str, tuple[tuple[str, Any], ...
     else:
         sql, order = compiled.string, list(compiled.positiontup or keys)
     return sql, tuple((key, table.columns[key].type.dialect_impl(dialect).bind_processor(dialect)) for key in order)
+
+
+@functools.cache
+def _append_call(model: type[Chained], dialect: Any) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The call of the chain's append function, whose parameters are the content fields in the
+    order of `chain_fields`, then the document's halves; with each field's conversion (as
+    `_insert` converts it)."""
+    converting = dict(_insert(model.__table__, dialect)[1])
+    fields = tuple((key, converting[key]) for key in model.chain_fields)
+    placeholders = ", ".join(["%s"] * (len(fields) + 2))
+    return f"SELECT {model.append_function}({placeholders})", fields
 
 
 @event.listens_for(Session, "before_flush")

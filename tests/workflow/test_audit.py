@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+import hashlib
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, TransitionLog
+from models.log import GENESIS, append_row, chain_halves, chain_hash
 from models.enums import ApplicationState as S
 from models.enums import DesignationState as D
 from tests.builders import application_in, designation_in
@@ -120,6 +124,41 @@ def test_a_changed_audit_event_is_found(db: Session, history: list[int]) -> None
     assert report(db, "transition_log").intact
 
 
+# The document the database completes -------------------------------------------------------------
+
+CONTENT = st.fixed_dictionaries({
+    "entity": st.sampled_from(["application", "designation"]), "entity_id": st.integers(1, 2**31 - 1),
+    "trigger": st.text(max_size=12), "from_state": st.text(max_size=12), "to_state": st.text(max_size=12),
+    "actor_id": st.none() | st.integers(1, 10**6), "actor_label": st.text(max_size=20), "reason": st.text(),
+    "details": st.dictionaries(st.text(max_size=10), st.none() | st.integers() | st.text(max_size=10)),
+    "at": st.datetimes(timezones=st.just(timezone.utc)),
+})
+
+
+@settings(max_examples=200)
+@given(content=CONTENT, prev=st.text("0123456789abcdef", min_size=64, max_size=64))
+def test_the_halves_around_the_tail_hash_as_the_whole_document_does(content: dict, prev: str) -> None:
+    # Any text, nested keys named prev_hash included: the halves are cut at the top-level key only.
+    before, after = chain_halves(TransitionLog.chain_fields, content)
+
+    digest = hashlib.sha256((before + prev + after).encode("utf-8")).hexdigest()
+
+    assert digest == chain_hash(TransitionLog.chain_fields, content, prev)
+
+
+def test_a_nested_prev_hash_does_not_move_the_cut() -> None:
+    content = {"entity": "application", "entity_id": 7, "trigger": "accept", "from_state": "submitted",
+               "to_state": "evaluating", "actor_id": None, "actor_label": "杭州市经信局",
+               "reason": '"prev_hash":"', "details": {"prev_hash": "x"}, "at": NOW}
+
+    before, after = chain_halves(TransitionLog.chain_fields, content)
+
+    assert before.endswith(',"prev_hash":"') and before.count('"prev_hash":"x"') == 1
+    assert after.startswith('","reason":"\\"prev_hash\\":\\""')
+    assert chain_hash(TransitionLog.chain_fields, content, GENESIS) == hashlib.sha256(
+        (before + GENESIS + after).encode()).hexdigest()
+
+
 # Concurrent writers -------------------------------------------------------------------------
 
 @pytest.fixture(params=BACKENDS)
@@ -146,6 +185,35 @@ def test_concurrent_writers_keep_one_unbroken_chain(fresh_engine: Engine) -> Non
     with factory() as session:
         chain = report(session, "audit_events")
     assert chain.intact and chain.rows == 80
+
+
+def test_concurrent_transitions_keep_one_unbroken_log(fresh_engine: Engine) -> None:
+    """The state machines' log rows (on PostgreSQL written by the database's function) race with
+    rows sealed by a flush and with audit events; every chain stays one line."""
+    factory = session_factory(fresh_engine)
+
+    def write(worker: int) -> int:
+        for n in range(5):
+            with factory() as session:
+                moment = NOW + timedelta(seconds=n)
+                append_row(session, TransitionLog, {
+                    "entity": "application", "entity_id": worker, "trigger": "accept", "from_state": "submitted",
+                    "to_state": "evaluating", "actor_id": None, "actor_label": f"工作人员{worker}",
+                    "details": {"n": n}, "at": moment})
+                session.add(TransitionLog(entity="designation", entity_id=worker, trigger="grant", from_state="",
+                                          to_state="active", actor_label="系统", at=moment))
+                audit.record(session, "login_failed", moment, subject=f"user{worker}", client="192.0.2.1")
+                session.commit()
+        return worker
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(write, range(8))) == list(range(8))
+
+    with factory() as session:
+        log, events = report(session, "transition_log"), report(session, "audit_events")
+        accepted = session.scalar(select(func.count()).where(TransitionLog.trigger == "accept"))
+    assert log.intact and log.rows == 80 and accepted == 40
+    assert events.intact and events.rows == 40
 
 
 # The command --------------------------------------------------------------------------------
