@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Boolean, Engine, String, Table, bindparam, create_engine, event, literal
+from sqlalchemy import Boolean, Engine, String, Table, bindparam, create_engine, event, inspect, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
@@ -123,6 +123,97 @@ def insert_new(dialect_name: str, table: Table, keys: tuple[str, ...], returning
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     return (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in keys])
             .returning(*(table.c[c] for c in returning)))
+
+
+def insert_loaded(session: Session, model: type[Any], rows: list[dict[str, Any]], *,
+                  pointing: Iterable[tuple[Any, str]] = ()) -> list[Any]:
+    """Insert new rows of `model` at once and return them as objects the session holds as loaded:
+    one INSERT ... RETURNING id, without the unit of work's bookkeeping of pending objects. Each
+    attribute not given takes its default, the version its first value, as a flush would give
+    them. The caller sets the relationships it needs with `set_committed_value`, and names in
+    `pointing` the (object, attribute) it set to point at the new rows.
+
+    As with rows a flush wrote, a rollback of the transaction (or savepoint) they were written in
+    takes them out of the session and expires the attributes `pointing` at them."""
+    mapper = inspect(model)
+    defaults, columns = _column_defaults(mapper)
+    filled = [{**defaults, **row} for row in rows]
+    for row in filled:
+        for key, value in row.items():
+            if callable(value):
+                row[key] = value()
+    result = session.connection().execute(_insert_returning_ids(mapper.local_table),
+                                          [{columns[key]: value for key, value in row.items()} for row in filled])
+    loaded = []
+    for (row_id,), row in zip(result.all(), filled, strict=True):
+        instance = model(**{mapper.primary_key[0].key: row_id}, **row)
+        make_transient_to_detached(instance)  # as if read from its row: nothing left to flush
+        session.add(instance)
+        loaded.append(instance)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED, []).append((transaction, loaded, list(pointing)))
+    return loaded
+
+
+_INSERTED = "greencert.db.inserted"  # session.info: (transaction, objects, pointing) of insert_loaded
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: Any) -> None:
+    """Objects `insert_loaded` wrote in the transaction rolled back, or in a savepoint within it,
+    leave the session; the attributes pointing at them are read again when next used."""
+    written = session.info.get(_INSERTED)
+    if not written:
+        return
+    kept = []
+    for transaction, objects, pointing in written:
+        within = transaction
+        while within is not None and within is not previous:
+            within = within.parent
+        if within is None:
+            kept.append((transaction, objects, pointing))
+            continue
+        for instance in objects:
+            if instance in session:
+                session.expunge(instance)
+        for owner, attribute in pointing:
+            if owner in session:
+                session.expire(owner, [attribute])
+    session.info[_INSERTED] = kept
+
+
+@event.listens_for(Session, "after_commit")
+def _written_for_good(session: Session) -> None:
+    session.info.pop(_INSERTED, None)
+
+
+@functools.cache
+def _column_defaults(mapper: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """attribute key → the value a flush gives it when it is not set (a callable, to call), and
+    attribute key → column key. A column the database fills in (a server default) is left out:
+    its attribute is read from the row when first used."""
+    defaults: dict[str, Any] = {}
+    columns: dict[str, str] = {}
+    for prop in mapper.column_attrs:
+        (column,) = prop.columns
+        columns[prop.key] = column.key
+        if column.primary_key or column.server_default is not None:
+            continue
+        if column is mapper.version_id_col:
+            defaults[prop.key] = 1
+        elif column.default is None:
+            defaults[prop.key] = None
+        elif column.default.is_scalar:
+            defaults[prop.key] = column.default.arg
+        else:  # a Python callable, which SQLAlchemy calls with the execution context
+            defaults[prop.key] = functools.partial(column.default.arg, None)
+    return defaults, columns
+
+
+@functools.cache
+def _insert_returning_ids(table: Table) -> Any:
+    (key,) = table.primary_key.columns
+    return table.insert().returning(key, sort_by_parameter_order=True)
 
 
 # A list of values in a query ----------------------------------------------------------------------

@@ -41,6 +41,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, Select, Text, bindparam, cast, func, select, union
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import evaluators
 from evaluators.messages import Day, Joined, encode, joined, message
@@ -748,16 +749,13 @@ def draw(
         "replacements": [],
         "vacancies": [],
     }
-    panel = Panel(
-        application=app,
-        size=size,
-        seed=seed,
-        drawn_by_id=actor.id,
-        drawn_at=now,
-        algorithm=ALGORITHM,
-        report=report,
-    )
-    session.add(panel)
+    (panel,) = db.insert_loaded(session, Panel, [{
+        "application_id": app.id, "size": size, "seed": seed, "drawn_by_id": actor.id, "drawn_at": now,
+        "algorithm": ALGORITHM, "report": report,
+    }], pointing=[(app, "panel")])
+    set_committed_value(panel, "application", app)
+    set_committed_value(panel, "reviews", [])
+    set_committed_value(app, "panel", panel)
     invite_all(session, panel, [(experts[i], label) for (i, _), label in zip(chosen, labels, strict=True)],
                now, respond_by=respond_by)
     session.flush()
@@ -834,12 +832,18 @@ def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, s
     kind are inserted together."""
     app = panel.application
     respond_by = respond_by or end_of_working_days(session, now, app.programme.invitation_working_days)
-    added = [
-        Review(application_id=app.id, expert=expert, label=label, invited_at=now, respond_by=respond_by)
+    if panel.id is None:
+        session.flush()
+    added = db.insert_loaded(session, Review, [
+        {"panel_id": panel.id, "application_id": app.id, "expert_id": expert.id, "label": label,
+         "invited_at": now, "respond_by": respond_by}
         for expert, label in invited
-    ]
-    panel.reviews.extend(added)
-    session.flush()
+    ], pointing=[(panel, "reviews")])
+    for review, (expert, _) in zip(added, invited, strict=True):
+        set_committed_value(review, "panel", panel)
+        set_committed_value(review, "application", app)
+        set_committed_value(review, "expert", expert)
+    set_committed_value(panel, "reviews", [*panel.reviews, *added])
     count_open_reviews(session, [review.expert_id for review in added], 1)
     audit.review_events(session, [
         step

@@ -24,6 +24,7 @@ from models.enums import ApplicationState as S
 from models.enums import ReviewState, Tier
 from models.experts import ConflictDeclaration, ConflictSource
 from tests.builders import application_in, new_enterprise, user
+from tests.conftest import statements_sent
 from workflow import accounts, applications, panels, reviews
 from workflow.actors import SYSTEM
 from workflow.demo import with_check
@@ -351,6 +352,56 @@ def test_the_same_seed_draws_the_same_panel(db: Session) -> None:
     a = [r.expert_id for r in panels.draw(db, city, first, NOW, seed="公开种子-2026").reviews]
     b = [r.expert_id for r in panels.draw(db, city, second, NOW, seed="公开种子-2026").reviews]
     assert a == b
+
+
+def test_a_drawn_panel_is_written_once_and_read_back_without_asking_again(db: Session, engine) -> None:
+    app = application_in(db, S.under_review, NOW)
+
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="once")
+
+    with statements_sent(engine) as sent:
+        db.flush()  # nothing is left pending: the panel and its invitations are written
+        seen = [(r.label, r.state, r.expert.name, r.panel is panel, r.application is app) for r in app.panel.reviews]
+    assert sent == []
+    assert [label for label, *_ in seen] == ["R1", "R2", "R3"]
+    assert all(state is ReviewState.invited and mine and same for _, state, _, mine, same in seen)
+    stored = db.execute(select(Review.label, Review.state, Review.version, Review.scores, Review.comments,
+                               Review.respond_by).where(Review.panel_id == panel.id).order_by(Review.id)).all()
+    assert [(r.label, r.state, r.version, r.scores, r.comments) for r in stored] == [
+        (label, ReviewState.invited, 1, {}, "") for label in ("R1", "R2", "R3")]
+    assert {r.respond_by for r in stored} == {panel.reviews[0].respond_by}
+    assert db.scalar(select(Panel.version).where(Panel.id == panel.id)) == panel.version == 1
+
+
+def test_a_draw_rolled_back_leaves_the_application_without_a_panel(factory) -> None:
+    with factory() as session:
+        app = application_in(session, S.under_review, NOW)
+        session.commit()
+        drawn = session.begin_nested()
+        undone = panels.draw(session, user(session, "hz_city"), app, NOW, seed="undone")
+        drawn.rollback()
+
+        assert app.panel is None and undone not in session and not any(r in session for r in undone.reviews)
+        assert session.scalars(select(Review).where(Review.application_id == app.id)).all() == []
+        again = panels.draw(session, user(session, "hz_city"), app, NOW, seed="undone")
+        assert [r.label for r in again.reviews] == ["R1", "R2", "R3"]
+        session.rollback()  # the whole transaction: the panel drawn again goes too
+        assert app.panel is None and again not in session
+
+
+def test_a_replacement_rolled_back_leaves_the_panel_as_it_was(db: Session) -> None:
+    app = application_in(db, S.under_review, NOW)
+    panel = panels.draw(db, user(db, "hz_city"), app, NOW, seed="replaced")
+    first = panel.reviews[0]
+    first.state = ReviewState.declined
+    first.ended_reason = "unavailable"
+    db.flush()
+    replacing = db.begin_nested()
+    added = panels.replace(db, panel, NOW, "谢绝")
+    assert [r.label for r in panel.reviews] == ["R1", "R2", "R3", "R4"] and len(added) == 1
+    replacing.rollback()
+
+    assert [r.label for r in panel.reviews] == ["R1", "R2", "R3"] and added[0] not in db
 
 
 def test_choose_keeps_places_for_the_rules_still_unmet() -> None:
