@@ -56,19 +56,27 @@ def harfbuzz_subset_available() -> bool:
     return ffi.harfbuzz_subset is not None and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
 
 
-def render_certificate_pdf(view: CertificateView) -> bytes:
-    """Render one certificate as a one-page PDF."""
-    html = _environment().get_template(CERTIFICATE_TEMPLATE).render(
+BASE_URL = str(TEMPLATES_DIR / "certificates") + "/"  # where the stylesheet is found
+
+
+def certificate_html(view: CertificateView) -> str:
+    """The certificate's page as HTML, with its QR code inline."""
+    return _environment().get_template(CERTIFICATE_TEMPLATE).render(
         view=view,
         title=f"{view.kind_label}证书",
         valid_from=chinese_date(view.valid_from),
         valid_until=chinese_date(view.valid_until),
         qr_code=_qr_code_data_uri(view.verify_url),
     )
+
+
+def render_certificate_pdf(view: CertificateView) -> bytes:
+    """Render one certificate as a one-page PDF."""
+    html = certificate_html(view)
     try:
         return HTML(
             string=html,
-            base_url=str(TEMPLATES_DIR / "certificates") + "/",
+            base_url=BASE_URL,
             # The stylesheet is a local file and the QR code a data URI; nothing is fetched
             # from the network, whatever ends up in the certificate's text.
             url_fetcher=URLFetcher(allowed_protocols={"file", "data"}),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +21,9 @@ from models.enums import KIND_CODES, KIND_LABELS, TIER_LABELS, CertificateStatus
 from workflow import notifications, outbox, signing
 from workflow.clock import local_date
 from workflow.clock import now as utc_now
+
+if TYPE_CHECKING:
+    from workflow.certificate_pdf import CertificateView
 
 
 def allocate_number(session: Session, jurisdiction_code: str, kind_code: str, year: int) -> tuple[str, int]:
@@ -79,19 +82,12 @@ def storage_key(certificate: Certificate) -> str:
     return f"certificates/{certificate.number}.pdf"
 
 
-def render(session: Session, certificate_id: int) -> str:
-    """The job: render and store the PDF once; a certificate no longer pending is left alone."""
-    from workflow import runtime
-    from workflow.certificate_pdf import CertificateView, render_certificate_pdf
+def view_of(certificate: Certificate, base_url: str) -> CertificateView:
+    """What the certificate's PDF shows, its verification address on `base_url`."""
+    from workflow.certificate_pdf import CertificateView
 
-    certificate = session.get(Certificate, certificate_id, with_for_update=True)
-    if certificate is None:
-        return "missing"
-    if certificate.status is not CertificateStatus.pending:
-        return f"already {certificate.status}"
     designation = certificate.designation
-    rt = runtime.current()
-    view = CertificateView(
+    return CertificateView(
         number=certificate.number,
         holder=certificate.holder,
         uscc=designation.enterprise.uscc,
@@ -100,9 +96,24 @@ def render(session: Session, certificate_id: int) -> str:
         issuer=designation.jurisdiction.bureau_name,
         valid_from=designation.valid_from,
         valid_until=designation.valid_until,
-        verify_url=f"{rt.base_url.rstrip('/')}/verify/{certificate.number}",
+        verify_url=f"{base_url.rstrip('/')}/verify/{certificate.number}",
         scope=designation.enterprise.address,
     )
+
+
+def render(session: Session, certificate_id: int) -> str:
+    """The job: render and store the PDF once; a certificate no longer pending is left alone."""
+    from workflow import runtime
+    from workflow.certificate_pdf import render_certificate_pdf
+
+    certificate = session.get(Certificate, certificate_id, with_for_update=True)
+    if certificate is None:
+        return "missing"
+    if certificate.status is not CertificateStatus.pending:
+        return f"already {certificate.status}"
+    designation = certificate.designation
+    rt = runtime.current()
+    view = view_of(certificate, rt.base_url)
     pdf = render_certificate_pdf(view)
     key = storage_key(certificate)
     rt.storage.save(key, pdf)
