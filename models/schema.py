@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -25,13 +26,34 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision and load the reference jurisdictions."""
-    with engine.begin() as connection:
-        config = alembic_config(engine.url.render_as_string(hide_password=False))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    migrate(engine, command.upgrade, "head")
     with Session(engine) as session:
         load_jurisdictions(session)
         session.commit()
+
+
+def migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run an Alembic step (`command.upgrade`, `command.downgrade`) to `revision`, in one transaction.
+
+    SQLite changes a column by building the table anew and dropping the old one; it asks that
+    foreign keys be switched off meanwhile (outside the transaction: inside, the switch does
+    nothing) and checked once the tables are in place. The migration is undone when one fails."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config = alembic_config(engine.url.render_as_string(hide_password=False))
+                config.attributes["connection"] = connection
+                step(config, revision)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all() if sqlite else []
+                if broken:
+                    raise RuntimeError(f"the migration to {revision} broke references: {broken[:5]}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")
 
 
 def reference_rows(name: str) -> list[dict[str, str]]:

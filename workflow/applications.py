@@ -169,8 +169,9 @@ def create_application(session: Session, actor: Actor, programme_id: int, now: d
     if existing is not None:
         raise NotPossible("本单位在该批次已有一份进行中的申报", {"application_id": existing.id})
     app = Application(
-        programme=programme, enterprise=enterprise, guideline=programme.guideline,
-        data={"year": local_date(now).year - 1}, created_by_id=actor.id, created_at=now,
+        programme=programme, enterprise=enterprise, place_code=enterprise.jurisdiction_code,
+        guideline=programme.guideline, data={"year": local_date(now).year - 1}, created_by_id=actor.id,
+        created_at=now,
     )
     session.add(app)
     session.flush()

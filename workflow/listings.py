@@ -293,13 +293,13 @@ def _place(code_of: Callable[[Any], str | None]) -> Callable[[Any, Session], str
 
 APPLICATIONS = Listing(
     name="applications", title="申报台账", entity=Application, base=_applications_base,
-    area=enterprise_located_in(Application.enterprise_id), search=_application_search, search_hint="单位名称、统一社会信用代码或申报编号",
+    area=located_in(Application.place_code), search=_application_search, search_hint="单位名称、统一社会信用代码或申报编号",
     filters=(
         _enum_filter("state", "状态", ApplicationState, Application.state,
                      {s: state_label(s) for s in ApplicationState}, skip=(ApplicationState.draft,)),
         _enum_filter("kind", "类别", Kind, Programme.kind, KIND_LABELS),
         _enum_filter("tier", "层级", Tier, Programme.tier, TIER_LABELS),
-        _area_filter(enterprise_located_in(Application.enterprise_id)),
+        _area_filter(located_in(Application.place_code)),
         _number("programme", "申报批次", Application.programme_id),
         _number("enterprise", "申报单位", Application.enterprise_id),
         Filter("holding", "当前审核单位",

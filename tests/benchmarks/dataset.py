@@ -361,7 +361,7 @@ class Builder:
                 steps.append((trigger, source, target, moment))
             designated_at = steps[-1][3] if state is S.designated else None
             updated = steps[-1][3] if steps else created
-            app_rows.append((app_id, programme["id"], enterprise_id, str(state), held, guideline, form,
+            app_rows.append((app_id, programme["id"], enterprise_id, home, str(state), held, guideline, form,
                              evaluation if evaluated else None, eligible if evaluated else None,
                              score if evaluated else None, panel_score, None, None,
                              self.enterprise_user[enterprise_id], created, updated, submitted, designated_at,
@@ -392,7 +392,8 @@ class Builder:
                 self.result.readable.append(app_id)
             self.counted["transition_log"] += len(steps)
         self.next_id["evidence_files"] += len(evidence_rows)
-        copy(connection, "applications", ("id", "programme_id", "enterprise_id", "state", "holding_jurisdiction_code",
+        copy(connection, "applications", ("id", "programme_id", "enterprise_id", "place_code", "state",
+                                          "holding_jurisdiction_code",
                                           "guideline", "data", "evaluation", "eligible", "auto_score", "panel_score",
                                           "clarification_question", "notice_id", "created_by_id", "created_at",
                                           "updated_at", "submitted_at", "designated_at", "version"), app_rows)

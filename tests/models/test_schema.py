@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from models import Application, Base, Expert, Jurisdiction
 from models.enums import ApplicationState, DesignationState
-from models.schema import alembic_config
-from tests.builders import application_in, user
+from models.schema import migrate
+from tests.builders import application_in, new_enterprise, user
 from tests.conftest import BACKENDS, fresh_database
 from workflow import panels
 
@@ -77,13 +76,6 @@ def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
 
 
-def migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
-    with engine.begin() as connection:
-        config = alembic_config(engine.url.render_as_string(hide_password=False))
-        config.attributes["connection"] = connection
-        step(config, revision)
-
-
 def test_going_back_before_0009_gives_each_panel_its_list_of_excluded_experts_again(fresh_engine: Engine) -> None:
     now = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
     with Session(fresh_engine) as session:
@@ -133,3 +125,30 @@ def test_going_back_before_0011_writes_a_line_for_each_excluded_expert_and_forwa
     assert "exclusions" not in before and before["excluded"] == before["vacancies"][0]["excluded"] == lines
     migrate(fresh_engine, command.upgrade, "head")
     assert stored() == json.loads(json.dumps(report))
+
+
+def test_an_application_keeps_its_enterprise_place_and_0014_fills_it_in_for_those_made_before(
+    fresh_engine: Engine,
+) -> None:
+    now = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    with Session(fresh_engine) as session:
+        app = application_in(session, ApplicationState.submitted, now)
+        elsewhere = application_in(session, ApplicationState.submitted, now,
+                                   applicant=new_enterprise(session, 7, county="330106"))
+        assert app.place_code == app.enterprise.jurisdiction_code == "330114"  # 钱塘区
+        assert elsewhere.place_code == "330106"  # 西湖区
+        session.commit()
+        every = "SELECT applications.id, applications.place_code, enterprises.jurisdiction_code FROM applications " \
+                "JOIN enterprises ON enterprises.id = applications.enterprise_id ORDER BY applications.id"
+        made = session.execute(text(every)).all()
+    assert {place for _, place, _ in made} == {"330114", "330106"} and all(place == home for _, place, home in made)
+
+    migrate(fresh_engine, command.downgrade, "0013")
+    with fresh_engine.connect() as connection:
+        assert "place_code" not in connection.execute(text("SELECT * FROM applications")).keys()
+    migrate(fresh_engine, command.upgrade, "head")
+
+    with fresh_engine.connect() as connection:
+        assert connection.execute(text(every)).all() == made
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []  # its indexes and foreign key too

@@ -56,7 +56,7 @@ def test_a_kept_total_is_counted_afresh_after_every_committed_change(kept: Flask
 
     db.execute(insert(Application), [{  # a bulk insert bypasses the session's flush
         "programme_id": records["waiting"].programme_id, "enterprise_id": records["waiting"].enterprise_id,
-        "state": S.submitted, "holding_jurisdiction_code": "330114", "guideline": records["waiting"].guideline,
+        "place_code": records["waiting"].place_code, "state": S.submitted, "holding_jurisdiction_code": "330114", "guideline": records["waiting"].guideline,
         "data": {}, "submitted_at": records["waiting"].submitted_at, "version": 1}])
     db.commit()
     assert api.get("/applications?state=submitted")["total"] == 3
