@@ -79,6 +79,16 @@ class Load:
                 "p99_ms": round(self.p99_ms, 2), "requests": self.requests, "non_2xx": self.non_2xx}
 
 
+def combined(loads: Sequence[Load]) -> Load:
+    """Several runs of wrk of the same length as one: requests per second over them all, the
+    mean latency weighted by requests, the worst 99th percentile."""
+    requests = sum(load.requests for load in loads)
+    return Load(requests_per_second=sum(load.requests_per_second for load in loads) / len(loads),
+                latency_ms=sum(load.latency_ms * load.requests for load in loads) / max(requests, 1),
+                p99_ms=max(load.p99_ms for load in loads), requests=requests,
+                non_2xx=sum(load.non_2xx for load in loads))
+
+
 LUA = """
 local paths = {%s}
 local counter = 0
