@@ -3,7 +3,7 @@ behind the application's back is found, by `workflow.audit.verify` and `greencer
 on both backends; concurrent writers never fork a chain."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 import hashlib
 from datetime import datetime, timedelta, timezone
@@ -167,6 +167,12 @@ def fresh_engine(request, tmp_path: Path) -> Iterator[Engine]:
         yield engine
 
 
+def all_eight_wrote(write: Callable[[int], int]) -> None:
+    """Eight writers at once, each `write(worker)` returning its number when it has committed."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(write, range(8))) == list(range(8))
+
+
 def test_concurrent_writers_keep_one_unbroken_chain(fresh_engine: Engine) -> None:
     factory = session_factory(fresh_engine)
 
@@ -179,8 +185,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(fresh_engine: Engine) -> Non
                 session.commit()
         return worker
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        assert sorted(pool.map(write, range(8))) == list(range(8))
+    all_eight_wrote(write)
 
     with factory() as session:
         chain = report(session, "audit_events")
@@ -206,8 +211,7 @@ def test_concurrent_transitions_keep_one_unbroken_log(fresh_engine: Engine) -> N
                 session.commit()
         return worker
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        assert sorted(pool.map(write, range(8))) == list(range(8))
+    all_eight_wrote(write)
 
     with factory() as session:
         log, events = report(session, "transition_log"), report(session, "audit_events")
