@@ -124,7 +124,8 @@ class Application(Base):
 
     programme: Mapped[Programme] = relationship()
     enterprise: Mapped[Enterprise] = relationship()
-    holding_jurisdiction: Mapped[Jurisdiction | None] = relationship(foreign_keys=[holding_jurisdiction_code])
+    holding_jurisdiction: Mapped[Jurisdiction | None] = relationship(
+        foreign_keys=[holding_jurisdiction_code])
     evidence: Mapped[list[EvidenceFile]] = relationship(
         back_populates="application", order_by="EvidenceFile.id"
     )

@@ -832,8 +832,6 @@ def invite_all(session: Session, panel: Panel, invited: Sequence[tuple[Expert, s
     kind are inserted together."""
     app = panel.application
     respond_by = respond_by or end_of_working_days(session, now, app.programme.invitation_working_days)
-    if panel.id is None:
-        session.flush()
     added = db.insert_loaded(session, Review, [
         {"panel_id": panel.id, "application_id": app.id, "expert_id": expert.id, "label": label,
          "invited_at": now, "respond_by": respond_by}
