@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 from alembic import command
