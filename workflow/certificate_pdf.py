@@ -6,9 +6,9 @@ designation, allocating the number and signing the PDF belong to the caller.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
-import itertools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -85,16 +85,9 @@ def render_certificate_pdf(view: CertificateView) -> bytes:
         # WeasyPrint leaves large reference cycles behind; collecting them keeps a worker
         # under 300 MiB instead of climbing towards 900 MiB (STACK.md). In a worker the loaded
         # code is frozen out of the collector (jobs.prepare_worker), so a collection takes a few
-        # milliseconds instead of about 70. Not after every render: a collection frees a render's
-        # memory all at once, Python hands the emptied arenas back to the system, and the next
-        # render faults them in again, page by page (about 50 ms a certificate). Every fourth
-        # render keeps the memory as flat at a fraction of that.
-        if next(_renders) % COLLECT_EVERY == 0:
-            gc.collect()
-
-
-COLLECT_EVERY = 4  # renders between collections of WeasyPrint's reference cycles
-_renders = itertools.count(1)
+        # milliseconds instead of about 70, and the memory it frees stays with the process for
+        # the next render (keep_freed_memory).
+        gc.collect()
 
 
 def _qr_code_data_uri(url: str) -> str:
@@ -112,6 +105,30 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+# glibc's mallopt parameters (malloc.h) and the values a worker sets.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest: blocks below it come from the reusable heap
+TRIM_THRESHOLD = 16 * 1024 * 1024  # free memory at the heap's top kept for the next render
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc keep the memory a render frees for the next render, instead of handing it back.
+
+    By default glibc returns freed blocks of more than 128 KiB to the system at once (mmap and
+    munmap), and trims its heap whenever 128 KiB lie free at the top. A render frees its memory
+    in bulk when its reference cycles are collected, so the next render faulted some 60 MB back
+    in, page by page: about 20 ms a certificate, a sixth of the render. With these thresholds
+    the blocks come from the heap, which the next render reuses, and at most 16 MiB stays free
+    at its top; the collection after each render still bounds the worker's size. False where
+    the C library is not glibc (nothing changes there)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
 def warm() -> None:

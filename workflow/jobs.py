@@ -68,5 +68,6 @@ def prepare_worker() -> None:
     for guideline in evaluators.available():
         evaluators.load(guideline.key)
     certificate_pdf.warm()
+    certificate_pdf.keep_freed_memory()
     gc.collect()
     gc.freeze()

@@ -320,10 +320,10 @@ def certificate(bench: Bench) -> dict[str, Any]:
     runtime.configure(runtime.Runtime(factory=bench.factory, storage=LocalStorage(bench.storage_dir),
                                       redis_url=bench.redis_url, secret_key=bench.env["SECRET_KEY"]))
     peak, job_seconds, renders = 0.0, 0.0, []
-    with workers(bench, 1) as (process,):
+    with workers(bench, 1) as running:  # running[0]: the worker now, after any restart
         def sample() -> None:
             nonlocal peak
-            peak = max(peak, process_tree_mib(process.pid))
+            peak = max(peak, process_tree_mib(running[0].pid))
 
         for turn in range(rounds):
             with unit_of_work(bench.factory) as session:
@@ -342,7 +342,7 @@ def certificate(bench: Bench) -> dict[str, Any]:
             wait_for(done, timeout=len(issued) * 5 + 60, during=sample)
             job_seconds += time.perf_counter() - started
             renders += bare(issued[:10])
-        after = process_tree_mib(process.pid)
+        after = process_tree_mib(running[0].pid)
     per_job, per_render = job_seconds / count, statistics.mean(renders)
     return {"certificates": count, "seconds": round(job_seconds, 2), "per_certificate_ms": round(per_job * 1000, 1),
             "bare_render_ms": round(per_render * 1000, 1), "bare_renders": len(renders),

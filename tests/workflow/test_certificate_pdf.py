@@ -1,5 +1,6 @@
 import io
 import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 
@@ -128,3 +129,37 @@ def test_long_provincial_supply_chain_certificate_still_fits_one_page():
 )
 def test_chinese_date(day, printed):
     assert chinese_date(day) == printed
+
+
+def test_a_worker_keeps_the_memory_a_render_frees_for_the_next():
+    """A block of 12 MiB (a render's font tables are of that size) gets its own mapping by
+    default, given back when freed; after `keep_freed_memory` it comes from the heap and stays
+    there once freed, for the next render. Each case in a fresh process, as glibc adapts."""
+    script = """
+import ctypes, sys
+from workflow.certificate_pdf import keep_freed_memory
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "keep":
+    keep_freed_memory()
+size = 12 * 1024 * 1024
+before = libc.mallinfo2().hblks
+block = libc.malloc(size)
+mapped = libc.mallinfo2().hblks - before
+libc.free(block)
+print("mapped" if mapped else "heap", "kept" if libc.mallinfo2().fordblks >= size else "given back")
+"""
+
+    def run(case: str) -> str:
+        return subprocess.run([sys.executable, "-c", script, case], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert run("default") == "mapped given back"
+    assert run("keep") == "heap kept"
