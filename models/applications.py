@@ -89,7 +89,9 @@ class Application(Base):
         # a search by name, to intersect it with each enterprise's applications in turn.)
         Index("ix_applications_listed_id_place", "id", "place_code",
               postgresql_where=text("state <> 'draft'"), sqlite_where=text("state <> 'draft'")),
-        Index("ix_applications_listed_enterprise", "enterprise_id",
+        # A list sorted by the enterprise's name, or searched by it, reads each enterprise's
+        # applications in the area, with their programme, from this index alone.
+        Index("ix_applications_listed_enterprise", "enterprise_id", "id", "place_code", "programme_id",
               postgresql_where=text("state <> 'draft'"), sqlite_where=text("state <> 'draft'")),
     )
 
