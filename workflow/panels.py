@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, Select, Text, bindparam, cast, func, select, union
+from sqlalchemy import Date, DateTime, Integer, Select, Text, bindparam, case, cast, func, select, union
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -387,7 +387,9 @@ def _suspects() -> Select[Any]:
         select(Expert.id).where(Expert.jurisdiction_code == bindparam("county")),
     )
     return (
-        select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc, Expert.former_employers,
+        # An empty list of former employers (most experts') is sent as NULL, not decoded row by row.
+        select(Expert.id, Expert.name, Expert.user_id, Expert.employer_uscc,
+               case((LISTS_FORMER_EMPLOYERS, Expert.former_employers)).label("former_employers"),
                Expert.jurisdiction_code, Expert.unavailable_from, Expert.unavailable_until,
                Expert.id.in_(recent).label("recent"), Expert.open_reviews)
         .where(Expert.active.is_(True), db.among(Expert.id, found))
