@@ -59,10 +59,11 @@ BATCHES: dict[str, Callable[[Session, list[list[Any]]], list[Any]]] = {
 
 def prepare_worker() -> None:
     """Ready a worker process: the guidelines and the certificate fonts and template are loaded
-    once, here, not by every job or forked work horse; then everything loaded so far is set
-    aside from the cycle collector (gc.freeze), so that the collections between certificates
-    (workflow/certificate_pdf.py) look at the jobs' objects only. Without it each collection
-    walks the some 120,000 objects of the loaded code: about 70 ms each."""
+    once, here, not by every job or forked work horse; the C allocator is told to keep the
+    memory a certificate frees for the next (certificate_pdf.keep_freed_memory); then everything
+    loaded so far is set aside from the cycle collector (gc.freeze), so that the collections
+    between certificates (workflow/certificate_pdf.py) look at the jobs' objects only. Without it
+    each collection walks the some 120,000 objects of the loaded code: about 70 ms each."""
     from workflow import certificate_pdf
 
     for guideline in evaluators.available():
